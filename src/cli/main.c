@@ -1,0 +1,2 @@
+/* placeholder until the CLI is written */
+int main(void) { return 2; }
