@@ -1,2 +1,176 @@
-/* placeholder until the CLI is written */
-int main(void) { return 2; }
+/* attnref: one command, subcommands gen | ref | run | check | bench ref. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "path.h"
+
+static const char help_gen[] =
+    "usage: attnref gen --config FILE|JSON --seed S [--bound B] -o CASE\n"
+    "                   [--max-memory SIZE]\n"
+    "\n"
+    "Writes a random case: every input entry uniform in [-B, B] (default B = "
+    "1),\n"
+    "labels uniform in [0, vocab). The same seed gives the same bytes\n"
+    "(xoshiro256** seeded through splitmix64).\n"
+    "\n"
+    "  --config   model config: JSON text (starting with '{') or a file "
+    "holding it\n"
+    "  --seed     unsigned 64-bit integer\n"
+    "  --bound    B > 0\n"
+    "  -o         output .safetensors (written atomically)\n"
+    "  --max-memory  refuse a case larger than SIZE (default 8G; K/M/G/T)\n";
+
+static const char help_ref[] =
+    "usage: attnref ref CASE -o TRUTH [--prec BITS] [--double-double] "
+    "[--verbose]\n"
+    "                  [--max-memory SIZE]\n"
+    "\n"
+    "Computes the exact loss, activations and gradients of CASE in MPFR,\n"
+    "certified by recomputation at a higher precision, and writes them as\n"
+    "correctly rounded float64 (with --double-double also <name>@lo parts).\n"
+    "Prints a one-line summary (precision, certified bits, time) on stderr.\n"
+    "\n"
+    "  --prec BITS        starting working precision (default 128)\n"
+    "  --double-double    also write the low parts\n"
+    "  --verbose          progress on stderr\n"
+    "  --max-memory SIZE  refuse to plan more than SIZE bytes (default 8G)\n";
+
+static const char help_run_head[] =
+    "usage: attnref run --path NAME CASE -o OUT [--degree g]\n"
+    "                   [--poly taylor|chebyshev] [--threads T] [--prec BITS]\n"
+    "                   [--double-double] [--verbose] [--max-memory SIZE]\n"
+    "\n"
+    "Runs one registered path on CASE and writes its results in the truth's\n"
+    "format, for `attnref check`.\n"
+    "\n"
+    "  --degree g   polynomial degree (approximate paths; default 4)\n"
+    "  --poly       taylor | chebyshev (approximate paths; default taylor)\n"
+    "  --threads T  threads (0 = library default)\n"
+    "\n"
+    "paths in this build:\n";
+
+static const char help_check[] =
+    "usage: attnref check --truth TRUTH --candidate CAND [--profile P]\n"
+    "                     [--json FILE] [--junit FILE] [--max-memory SIZE]\n"
+    "\n"
+    "Compares every tensor of TRUTH (except <name>@lo) with CAND's tensor of\n"
+    "the same name: max abs error, max relative error (over t != 0), max "
+    "error\n"
+    "in ULPs of the candidate's dtype, normwise ||c-t||/||t|| and the worst\n"
+    "element. A tensor passes iff shapes match, every c is finite and\n"
+    "  |c - t| <= atol * max|t| + rtol * |t|   for every element.\n"
+    "Missing tensors fail; extra candidate tensors are listed.\n"
+    "\n"
+    "  --profile  fp64 (rtol 1e-11, atol 1e-11; default), fp32 (1.3e-6, "
+    "1e-5),\n"
+    "             tf32 (1e-3, 1e-4), fp16 (1e-3, 1e-5), bf16 (1.6e-2, 1e-5)\n"
+    "  --json     write every metric as JSON\n"
+    "  --junit    write JUnit XML, one <testcase> per tensor\n"
+    "\n"
+    "exit status: 0 all pass, 1 some fail, 2 usage or input error\n";
+
+static const char help_bench[] =
+    "usage: attnref bench ref [--config JSON|FILE] [--prec BITS] [--peer]\n"
+    "                         [--csv FILE]\n"
+    "\n"
+    "Times the MPFR reference on a generated case (default n=128 d=32 "
+    "heads=4\n"
+    "layers=2 mlp=64 causal, seed 1, bound 1), then, in the same run, the "
+    "cost\n"
+    "of each MPFR operation at the precisions the run used, and compares the\n"
+    "measured time with the time predicted from the operation counts.\n"
+    "\n"
+    "  --config  model config (JSON text or file)\n"
+    "  --prec    starting precision (default 128)\n"
+    "  --peer    also time the same case in mpmath (ref/peer_mpmath.py)\n"
+    "  --csv     write the table as CSV\n";
+
+static char help_run[4096];
+
+static cli_cmd commands[] = {
+    {"gen", "write a random case file", help_gen, cmd_gen},
+    {"ref", "exact MPFR truth for a case", help_ref, cmd_ref},
+    {"run", "run any registered path on a case", help_run, cmd_run},
+    {"check", "grade a candidate against the truth", help_check, cmd_check},
+    {"bench ref", "time the reference against its cost model", help_bench,
+     cmd_bench},
+};
+#define NCMD (sizeof commands / sizeof commands[0])
+
+static void build_run_help(void) {
+  size_t used = (size_t)snprintf(help_run, sizeof help_run, "%s", help_run_head);
+  for (const ar_path *const *p = ar_paths(); *p && used < sizeof help_run; p++)
+    used += (size_t)snprintf(help_run + used, sizeof help_run - used,
+                             "  %-12s %s\n", (*p)->name, (*p)->summary);
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: attnref COMMAND [ARGS]   (attnref help COMMAND)\n\n"
+             "commands:\n");
+  for (size_t i = 0; i < NCMD; i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\npaths:\n");
+  for (const ar_path *const *p = ar_paths(); *p; p++)
+    fprintf(f, "  %-10s %s\n", (*p)->name, (*p)->summary);
+  fprintf(f, "\nexit status: 0 ok, 1 check failed, 2 usage or input error, "
+             "3 internal error\n");
+}
+
+/* The command named by argv[0] (and argv[1] for "bench ref"); *used <- words. */
+static cli_cmd *find_cmd(int argc, char **argv, int *used) {
+  for (size_t i = 0; i < NCMD; i++) {
+    const char *sp = strchr(commands[i].name, ' ');
+    if (!sp) {
+      if (strcmp(argv[0], commands[i].name) == 0) {
+        *used = 1;
+        return &commands[i];
+      }
+    } else if (strncmp(argv[0], commands[i].name,
+                       (size_t)(sp - commands[i].name)) == 0 &&
+               argv[0][sp - commands[i].name] == '\0' && argc > 1 &&
+               strcmp(argv[1], sp + 1) == 0) {
+      *used = 2;
+      return &commands[i];
+    }
+  }
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  build_run_help();
+  if (argc < 2) {
+    usage(stderr);
+    return AR_FAIL_INPUT;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    usage(stdout);
+    return AR_OK;
+  }
+  if (!strcmp(argv[1], "help")) {
+    if (argc == 2) {
+      usage(stdout);
+      return AR_OK;
+    }
+    int used;
+    cli_cmd *c = find_cmd(argc - 2, argv + 2, &used);
+    if (!c && !strcmp(argv[2], "bench")) c = find_cmd(2, (char *[]){"bench", "ref"}, &used);
+    if (!c) {
+      fprintf(stderr, "attnref help: unknown command \"%s\"\n", argv[2]);
+      return AR_FAIL_INPUT;
+    }
+    fputs(c->help, stdout);
+    return AR_OK;
+  }
+  int used;
+  cli_cmd *c = find_cmd(argc - 1, argv + 1, &used);
+  if (!c) {
+    if (!strcmp(argv[1], "bench"))
+      fprintf(stderr, "attnref bench: expected \"bench ref\" (see attnref help bench)\n");
+    else
+      fprintf(stderr, "attnref: unknown command \"%s\" (see attnref --help)\n",
+              argv[1]);
+    return AR_FAIL_INPUT;
+  }
+  return c->main(c, argc - 1 - used, argv + 1 + used);
+}
