@@ -1,0 +1,101 @@
+#include "features.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* r <- C(dh+g, g) = prod_{t=1..g} (dh+t)/t, exact at each step (the partial
+ * product is C(dh+t, t)); -1 past INT32_MAX */
+int64_t fa_features_rank(int dh, int g) {
+  if (dh < 1 || g < 0) return -1;
+  int64_t r = 1;
+  for (int t = 1; t <= g; t++) {
+    /* C(dh+t,t) = C(dh+t-1,t-1) * (dh+t) / t; the product fits: r <= 2^31 */
+    r = r * (dh + t) / t;
+    if (r > INT32_MAX) return -1;
+  }
+  return r;
+}
+
+void fa_features_free(fa_features *f) {
+  free(f->parent), free(f->var), free(f->deg), free(f->multinom), free(f->wq);
+  memset(f, 0, sizeof *f);
+}
+
+/* table <- all multisets of size <= g over {0..dh-1}, by degree; each degree-t
+ * entry is a degree-(t-1) entry with a coordinate >= its last appended.
+ * multinom(alpha) = multinom(parent) * t / alpha_var, where alpha_var is the
+ * run length of `var` at the end of the multiset (coordinates are appended in
+ * nondecreasing order): exact integers while below 2^53. */
+int fa_features_init(fa_features *f, int dh, const fa_poly *p, double tau) {
+  memset(f, 0, sizeof *f);
+  int g = p->g;
+  int64_t r = fa_features_rank(dh, g);
+  if (r < 0) return -1;
+  f->dh = dh, f->g = g, f->r = r;
+  f->parent = malloc((size_t)r * sizeof *f->parent);
+  f->var = malloc((size_t)r * sizeof *f->var);
+  f->deg = malloc((size_t)r * sizeof *f->deg);
+  f->multinom = malloc((size_t)r * sizeof *f->multinom);
+  f->wq = malloc((size_t)r * sizeof *f->wq);
+  int32_t *run = malloc((size_t)r * sizeof *run); /* multiplicity of var */
+  if (!f->parent || !f->var || !f->deg || !f->multinom || !f->wq || !run) {
+    free(run);
+    fa_features_free(f);
+    return -2;
+  }
+  f->parent[0] = -1, f->var[0] = -1, f->deg[0] = 0, f->multinom[0] = 1;
+  run[0] = 0;
+  int64_t n = 1, lo = 0, hi = 1; /* degree t-1 entries are [lo, hi) */
+  for (int t = 1; t <= g; t++) {
+    for (int64_t a = lo; a < hi; a++) {
+      int first = f->var[a] < 0 ? 0 : f->var[a];
+      for (int j = first; j < dh; j++) {
+        int32_t cnt = (j == f->var[a]) ? run[a] + 1 : 1;
+        f->parent[n] = (int32_t)a, f->var[n] = j, f->deg[n] = t;
+        run[n] = cnt;
+        f->multinom[n] = f->multinom[a] * t / cnt;
+        n++;
+      }
+    }
+    lo = hi, hi = n;
+  }
+  free(run);
+  /* wq_alpha = c_t tau^t multinom(alpha) */
+  double taut = 1;
+  double *ct = malloc(((size_t)g + 1) * sizeof *ct);
+  if (!ct) {
+    fa_features_free(f);
+    return -2;
+  }
+  for (int t = 0; t <= g; t++, taut *= tau) ct[t] = p->c[t] * taut;
+  for (int64_t a = 0; a < r; a++) f->wq[a] = ct[f->deg[a]] * f->multinom[a];
+  free(ct);
+  return 0;
+}
+
+/* out[i, alpha] <- x_i^alpha, each monomial from its parent times one
+ * coordinate: O(r) per row */
+void fa_features_psi(const fa_features *f, int64_t rows, const double *x,
+                     int64_t ldx, double *out) {
+  int64_t r = f->r;
+#pragma omp parallel for schedule(static) if (rows * r > 65536)
+  for (int64_t i = 0; i < rows; i++) {
+    const double *xi = x + i * ldx;
+    double *o = out + i * r;
+    o[0] = 1;
+    for (int64_t a = 1; a < r; a++) o[a] = o[f->parent[a]] * xi[f->var[a]];
+  }
+}
+
+/* out[i, alpha] <- wq_alpha x_i^alpha */
+void fa_features_phi(const fa_features *f, int64_t rows, const double *x,
+                     int64_t ldx, double *out) {
+  fa_features_psi(f, rows, x, ldx, out);
+  int64_t r = f->r;
+#pragma omp parallel for schedule(static) if (rows * r > 65536)
+  for (int64_t i = 0; i < rows; i++) {
+    double *o = out + i * r;
+    for (int64_t a = 0; a < r; a++) o[a] *= f->wq[a];
+  }
+}
