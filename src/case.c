@@ -53,12 +53,16 @@ static int loss_names(const ar_config *c, const char **names) {
   return 0;
 }
 
-/* Number of input tensors; -1 if it does not fit in an int. */
+/* More input tensors than any real model has; a config asking for more
+ * (layers up to 2^40 pass validation) would only exhaust memory on names. */
+#define MAX_INPUTS (1 << 24)
+
+/* Number of input tensors; -1 if over MAX_INPUTS. */
 static int64_t input_count(const ar_config *c) {
   const char *loss[2];
   int64_t per_layer = layer_item_count(c), n;
   if (!ar_mul_ok(c->layers, per_layer, &n) ||
-      !ar_add_ok(n, 1 + loss_names(c, loss), &n) || n > 0x7fffffff)
+      !ar_add_ok(n, 1 + loss_names(c, loss), &n) || n > MAX_INPUTS)
     return -1;
   return n;
 }
@@ -89,7 +93,9 @@ int ar_case_input_names(const ar_config *c, char ***names, ar_error *err) {
   *names = NULL;
   int64_t count = input_count(c);
   if (count < 0)
-    return ar_fail(err, AR_FAIL_INPUT, "config: too many input tensors"), -1;
+    return ar_fail(err, AR_FAIL_INPUT,
+                   "config: %lld layers need more than %d input tensors",
+                   (long long)c->layers, MAX_INPUTS), -1;
   char **v = calloc((size_t)count, sizeof *v);
   if (!v) return ar_fail(err, AR_FAIL_INTERNAL, "out of memory"), -1;
   for (int64_t i = 0; i < count; i++) {
@@ -259,12 +265,18 @@ int ar_case_bind(const ar_tensorset *s, const char *source, ar_case *c,
   for (size_t i = 0; i < s->count; i++) index[i] = &s->t[i];
   qsort(index, s->count, sizeof *index, by_name);
   int64_t expected = input_count(&c->cfg);
-  if (expected < 0 || (int64_t)s->count != expected)
-    for (int64_t i = 0; !rc; i++) {
+  if (expected < 0)
+    rc = ar_fail(err, AR_FAIL_INPUT,
+                 "%s: config: %lld layers need more than %d input tensors",
+                 source, (long long)c->cfg.layers, MAX_INPUTS);
+  else if ((int64_t)s->count != expected)
+    for (int64_t i = 0; !rc && i < expected; i++) {
       char name[80];
       input_name(&c->cfg, i, name, sizeof name);
       if (!lookup(index, s->count, name))
         rc = ar_fail(err, AR_FAIL_INPUT, "%s: missing tensor %s", source, name);
+      else if (i + 1 == expected)
+        rc = ar_fail(err, AR_FAIL_INTERNAL, "%s: tensor count mismatch", source);
     }
   if (!rc) rc = fill(c, index, s->count, err);
   free(index);
