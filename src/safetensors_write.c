@@ -164,6 +164,10 @@ int ar_safetensors_write(const char *path, const ar_tensorset *s,
                          ar_error *err) {
   int rc = check_tensors(path, s, err);
   if (rc) return rc;
+  struct stat st; /* a folder or device there is a mistake, not a target */
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return ar_fail(err, AR_FAIL_INPUT,
+                   "%s: exists and is not a regular file; not overwritten", path);
   ar_tensor **order = malloc((s->count ? s->count : 1) * sizeof *order);
   if (!order) return ar_fail(err, AR_FAIL_INTERNAL, "out of memory");
   for (size_t i = 0; i < s->count; i++) order[i] = &s->t[i];

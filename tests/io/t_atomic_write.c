@@ -73,7 +73,7 @@ int main(void) {
   CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == (0666 & ~mask),
         "mode %o, umask %o", (unsigned)(st.st_mode & 0777), (unsigned)mask);
 
-  /* The target is a folder: rename fails, the folder is untouched. */
+  /* The target is a folder: refused, the folder is untouched. */
   char sub[1024];
   snprintf(sub, sizeof sub, "%s/a-folder", dir);
   mkdir(sub, 0777);
