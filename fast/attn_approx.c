@@ -49,6 +49,12 @@ double fa_approx_radius(const fa_head *h, const double *q, const double *k) {
   return fabs(h->tau) * sqrt(mq) * sqrt(mk) * (1 + 8 * 0x1p-52);
 }
 
+double fa_approx_head_radius(const fa_head *h, const fa_head_params *p,
+                             const double *q, const double *k) {
+  double R = fa_approx_radius(h, q, k);
+  return p->radius > R ? p->radius : R;
+}
+
 int fa_approx_poly(const fa_head_params *p, double R, fa_poly *out) {
   return fa_poly_init(out, p->chebyshev ? FA_POLY_CHEBYSHEV : FA_POLY_TAYLOR,
                       p->degree, R);
@@ -98,9 +104,8 @@ static int ctx_init(ctx *c, const fa_head *h, const fa_head_params *p,
                     const double *q, const double *k) {
   memset(c, 0, sizeof *c);
   c->h = h;
-  double R = fa_approx_radius(h, q, k);
-  if (p->radius > R) R = p->radius;
-  if (fa_approx_poly(p, R, &c->poly)) return -1;
+  if (fa_approx_poly(p, fa_approx_head_radius(h, p, q, k), &c->poly))
+    return -1;
   if (h->dh > INT32_MAX ||
       fa_features_init(&c->feat, (int)h->dh, &c->poly, h->tau)) {
     fa_poly_free(&c->poly);

@@ -27,6 +27,10 @@ extern const fa_head_impl fa_head_approx;
  * |tau <q_i,k_j>|), in O(n dh). */
 double fa_approx_radius(const fa_head *h, const double *q, const double *k);
 
+/* The radius the head uses: max(p->radius, fa_approx_radius(h, q, k)). */
+double fa_approx_head_radius(const fa_head *h, const fa_head_params *p,
+                             const double *q, const double *k);
+
 /* The polynomial the head uses for these parameters and this radius (the
  * caller frees it with fa_poly_free). Returns fa_poly_init's code. */
 int fa_approx_poly(const fa_head_params *p, double R, fa_poly *out);
