@@ -9,7 +9,9 @@
 
 #include "printable.h"
 
-/* Per-layer tensors, in the fixed order; `need` says when a config has one. */
+/* Per-layer tensors in the canonical order of spec/formats.md section 4 (the
+ * order of the forward pass: Norm2 feeds the MLP); `need` says when a config
+ * has one. */
 enum { NEED_NORM = 1, NEED_LAYERNORM = 2, NEED_MLP = 4 };
 enum { SHAPE_DD, SHAPE_D, SHAPE_DM, SHAPE_M, SHAPE_MD };
 static const struct {
@@ -22,12 +24,12 @@ static const struct {
     {"wo", 0, SHAPE_DD},
     {"norm1.weight", NEED_NORM, SHAPE_D},
     {"norm1.bias", NEED_NORM | NEED_LAYERNORM, SHAPE_D},
+    {"norm2.weight", NEED_MLP | NEED_NORM, SHAPE_D},
+    {"norm2.bias", NEED_MLP | NEED_NORM | NEED_LAYERNORM, SHAPE_D},
     {"mlp.w1", NEED_MLP, SHAPE_DM},
     {"mlp.b1", NEED_MLP, SHAPE_M},
     {"mlp.w2", NEED_MLP, SHAPE_MD},
     {"mlp.b2", NEED_MLP, SHAPE_D},
-    {"norm2.weight", NEED_MLP | NEED_NORM, SHAPE_D},
-    {"norm2.bias", NEED_MLP | NEED_NORM | NEED_LAYERNORM, SHAPE_D},
 };
 #define N_LAYER_ITEMS ((int)(sizeof layer_items / sizeof layer_items[0]))
 
@@ -227,7 +229,7 @@ static int fill(ar_case *c, const ar_tensor *const *index, size_t n,
     ar_layer_weights *w = &c->layer[l];
     const double **slot[N_LAYER_ITEMS] = {
         &w->wq, &w->wk, &w->wv, &w->wo, &w->norm1_w, &w->norm1_b,
-        &w->w1, &w->b1, &w->w2, &w->b2, &w->norm2_w, &w->norm2_b};
+        &w->norm2_w, &w->norm2_b, &w->w1, &w->b1, &w->w2, &w->b2};
     for (int i = 0; i < N_LAYER_ITEMS; i++) {
       char name[80];
       snprintf(name, sizeof name, "layers.%lld.%s", (long long)l,

@@ -158,7 +158,7 @@ static int set_key(const cJSON *item, const char *where, ar_config *c,
     return get_finite(item, where, &c->scale, err);
   }
   char shown[64];
-  return ar_fail(err, AR_FAIL_INPUT, "%s: config: unknown key \"%s\"", where,
+  return ar_fail(err, AR_FAIL_INPUT, "%s: config key \"%s\": unknown key", where,
                  ar_printable(k, shown, sizeof shown));
 }
 
@@ -174,7 +174,7 @@ int ar_config_parse(const char *json, const char *where, ar_config *c,
   for (const cJSON *it = rc ? NULL : root->child; it && !rc; it = it->next) {
     for (const cJSON *prev = root->child; prev != it; prev = prev->next)
       if (strcmp(prev->string, it->string) == 0)
-        rc = ar_fail(err, AR_FAIL_INPUT, "%s: config: duplicate key \"%s\"",
+        rc = ar_fail(err, AR_FAIL_INPUT, "%s: config key \"%s\": appears twice",
                      where, it->string);
     if (!rc) rc = set_key(it, where, c, &seen, err);
   }
@@ -183,7 +183,7 @@ int ar_config_parse(const char *json, const char *where, ar_config *c,
   static const char *const required[] = {"n", "d", "heads", "layers"};
   for (int i = 0; i < 4; i++)
     if (!(seen & (1 << i)))
-      return ar_fail(err, AR_FAIL_INPUT, "%s: config: missing key \"%s\"",
+      return ar_fail(err, AR_FAIL_INPUT, "%s: config key \"%s\": missing (required)",
                      where, required[i]);
   return ar_config_validate(c, where, err);
 }
@@ -204,7 +204,7 @@ int ar_config_validate(const ar_config *c, const char *where, ar_error *err) {
   for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
     if (dims[i].v < dims[i].lo || dims[i].v > AR_CONFIG_DIM_MAX)
       return ar_fail(err, AR_FAIL_INPUT,
-                     "%s: config: %s = %lld out of range [%lld, 2^40]", where,
+                     "%s: config key \"%s\": %lld out of range [%lld, 2^40]", where,
                      dims[i].name, (long long)dims[i].v, (long long)dims[i].lo);
   if (c->d % c->heads != 0)
     return ar_fail(err, AR_FAIL_INPUT,
@@ -212,7 +212,7 @@ int ar_config_validate(const ar_config *c, const char *where, ar_error *err) {
                    where, (long long)c->d, (long long)c->heads);
   if (c->loss == AR_LOSS_XENT && c->vocab < 1)
     return ar_fail(err, AR_FAIL_INPUT,
-                   "%s: config: loss \"xent\" needs \"vocab\" >= 1", where);
+                   "%s: config key \"vocab\": loss \"xent\" needs vocab >= 1", where);
   if ((unsigned)c->norm > AR_NORM_RMS || (unsigned)c->act > AR_ACT_GELU ||
       (unsigned)c->loss > AR_LOSS_XENT)
     return ar_fail(err, AR_FAIL_INPUT, "%s: config: bad enum value", where);

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* buf <- s with control bytes shown as '?' and cut to fit n (ending in "...");
+/* buf <- s with control bytes shown as \xNN, cut to fit n (ending "...");
  * returns buf. */
 const char *ar_printable(const char *s, char *buf, size_t n);
 

@@ -95,7 +95,7 @@ const bad_file bad_corpus[] = {
     {"f16-overflow-in-weight", "tensor layers.0.mlp.w1: element 0 is -Inf", 1},
     {"missing-config", "no \"attnref.config\"", 1},
     {"config-not-json", "config is not valid JSON", 1},
-    {"config-unknown-key", "unknown key \"nomr\"", 1},
+    {"config-unknown-key", "config key \"nomr\": unknown key", 1},
     {"config-size-overflow", "n*n*heads", 1},
     {"config-heads", "not divisible by heads", 1},
     {"missing-tensor", "missing tensor layers.1.mlp.b2", 1},
@@ -109,7 +109,8 @@ const bad_file bad_corpus[] = {
     {"unexpected-layer", "unexpected tensor layers.2.wq", 1},
     {"unexpected-leading-zero", "unexpected tensor layers.01.wq", 1},
     {"unexpected-loss-tensor", "unexpected tensor cotangent", 1},
-    {"hostile-name", "unexpected tensor x?y", 1},
+    {"hostile-name", "unexpected tensor x\\x0ay", 1},
+    {"long-name", "unexpected tensor aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1},
 };
 const int bad_corpus_count = (int)(sizeof bad_corpus / sizeof bad_corpus[0]);
 
@@ -223,6 +224,12 @@ static int write_variant(const char *dir, const char *name) {
   if (!strcmp(name, "unexpected-loss-tensor"))
     ar_tensorset_add_matrix(&s, "cotangent", 3, 4, &err);
   if (!strcmp(name, "hostile-name")) ar_tensorset_add_scalar(&s, "x\ny", 0, &err);
+  if (!strcmp(name, "long-name")) { /* cut short in the message */
+    char longname[2000];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    ar_tensorset_add_scalar(&s, longname, 0, &err);
+  }
   char path[1024];
   snprintf(path, sizeof path, "%s/%s.safetensors", dir, name);
   int rc = err.code || ar_safetensors_write(path, &s, &err);

@@ -25,8 +25,9 @@ static int add(expect *e, int k, const char *name, int ndim, int64_t a,
   return k + 1;
 }
 
-/* The spec's list: x, per layer wq wk wv wo norm1.weight norm1.bias mlp.w1
- * mlp.b1 mlp.w2 mlp.b2 norm2.weight norm2.bias (as present), loss tensors. */
+/* spec/formats.md section 4: x, per layer wq wk wv wo norm1.weight
+ * norm1.bias norm2.weight norm2.bias mlp.w1 mlp.b1 mlp.w2 mlp.b2 (as
+ * present), then the loss tensors. */
 static int spec_inputs(const ar_config *c, expect *e) {
   int k = add(e, 0, "x", 2, c->n, c->d);
   int64_t d = c->d, m = c->mlp;
@@ -46,12 +47,12 @@ static int spec_inputs(const ar_config *c, expect *e) {
     if (norm) ADD("norm1.weight", 1, d, 0);
     if (bias) ADD("norm1.bias", 1, d, 0);
     if (m > 0) {
+      if (norm) ADD("norm2.weight", 1, d, 0);
+      if (bias) ADD("norm2.bias", 1, d, 0);
       ADD("mlp.w1", 2, d, m);
       ADD("mlp.b1", 1, m, 0);
       ADD("mlp.w2", 2, m, d);
       ADD("mlp.b2", 1, d, 0);
-      if (norm) ADD("norm2.weight", 1, d, 0);
-      if (bias) ADD("norm2.bias", 1, d, 0);
     }
 #undef ADD
   }

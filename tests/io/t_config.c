@@ -47,7 +47,7 @@ static void every_key(void) {
              "\"loss\":\"linear\",\"activation\":\"relu\",\"scale\":null,"
              "\"n\":1}",
              &c, &err);
-  CHECK(rc == AR_FAIL_INPUT && strstr(err.msg, "duplicate key \"n\""),
+  CHECK(rc == AR_FAIL_INPUT && strstr(err.msg, "config key \"n\": appears twice"),
         "duplicate key: %s", err.msg);
   rc = parse("{\"n\":1,\"d\":1,\"heads\":1,\"layers\":1,\"norm\":\"layernorm\","
              "\"loss\":\"linear\",\"norm_eps\":0.1}",
@@ -123,13 +123,13 @@ static void rejects(const char *json, const char *says) {
 #define BASE "\"n\":4,\"d\":4,\"heads\":2,\"layers\":1"
 
 static void errors(void) {
-  rejects("{" BASE ",\"nomr\":\"layernorm\"}", "unknown key \"nomr\"");
-  rejects("{" BASE ",\"Causal\":true}", "unknown key \"Causal\"");
+  rejects("{" BASE ",\"nomr\":\"layernorm\"}", "config key \"nomr\": unknown key");
+  rejects("{" BASE ",\"Causal\":true}", "config key \"Causal\": unknown key");
   rejects("{\"n\":4,\"d\":6,\"heads\":4,\"layers\":1}", "not divisible by heads");
   rejects("{" BASE ",\"loss\":\"xent\"}", "vocab");
   rejects("{" BASE ",\"loss\":\"xent\",\"vocab\":0}", "vocab");
-  rejects("{\"d\":4,\"heads\":2,\"layers\":1}", "missing key \"n\"");
-  rejects("{\"n\":4,\"d\":4,\"heads\":2}", "missing key \"layers\"");
+  rejects("{\"d\":4,\"heads\":2,\"layers\":1}", "config key \"n\": missing");
+  rejects("{\"n\":4,\"d\":4,\"heads\":2}", "config key \"layers\": missing");
   rejects("{\"n\":1.5,\"d\":4,\"heads\":2,\"layers\":1}", "\"n\"");
   rejects("{\"n\":\"4\",\"d\":4,\"heads\":2,\"layers\":1}", "\"n\"");
   rejects("{\"n\":true,\"d\":4,\"heads\":2,\"layers\":1}", "\"n\"");
