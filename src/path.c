@@ -2,12 +2,15 @@
 
 #include <string.h>
 
+#include "../fast/fast.h"
 #include "../ref/ref.h"
 
 /* Every path compiled into this build. Paths of optional parts (CUDA) are
  * added under their build flags. */
 static const ar_path *const registry[] = {
     &ar_path_ref,
+    &ar_path_exact64,
+    &ar_path_exact32,
     NULL,
 };
 

@@ -1,0 +1,221 @@
+/* The exact head of attn_exact.h, written once over `real` (fast/real.h)
+ * and compiled by attn_exact64.c and attn_exact32.c. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attn_exact.h"
+#include "real.h"
+
+#define BR FA_EXACT_TILE_ROWS
+#define BC FA_EXACT_TILE_COLS
+
+/* columns j0 .. j0+nc-1 of a tile starting at column j0 with bc columns
+ * that row `row` may see: all, or those j <= row when causal */
+static inline int64_t visible(const fa_head *h, int64_t row, int64_t j0,
+                              int64_t bc) {
+  if (!h->causal) return bc;
+  int64_t v = row - j0 + 1;
+  return v < 0 ? 0 : v > bc ? bc : v;
+}
+
+/* max_{c < nc} s_c (nc >= 1) */
+FA_VECTOR_CLONES
+static real row_max(const real *s, int64_t nc) {
+  real m = s[0];
+#pragma omp simd reduction(max : m)
+  for (int64_t c = 1; c < nc; c++) m = s[c] > m ? s[c] : m;
+  return m;
+}
+
+/* s_c <- e^(s_c - shift) for c < nc, 0 for nc <= c < bc; returns their sum */
+FA_VECTOR_CLONES
+static real exp_row(real *s, int64_t nc, int64_t bc, real shift) {
+  real sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t c = 0; c < nc; c++) {
+    real e = FA_EXP(s[c] - shift);
+    s[c] = e;
+    sum += e;
+  }
+  for (int64_t c = nc; c < bc; c++) s[c] = 0;
+  return sum;
+}
+
+/* dp_c <- p_c (dp_c - r): a row of dS = P o (dP - diag(r) 1 1^T) */
+FA_VECTOR_CLONES
+static void ds_row(real *dp, const real *p, int64_t bc, real r) {
+#pragma omp simd
+  for (int64_t c = 0; c < bc; c++) dp[c] = p[c] * (dp[c] - r);
+}
+
+/* Rows i0 .. i0+br-1: O_i = softmax_mask(tau Q_i K^T) U, online over the
+ * column tiles; saved <- the rows' log-sum-exp. S: BR x BC scratch. */
+static void forward_rows(const fa_head *h, const real *q, const real *k,
+                         const real *u, real *o, real *saved, int64_t i0,
+                         int64_t br, real *S, real *mx, acc *l) {
+  const int64_t ld = h->ld, dh = h->dh;
+  const real tau = (real)h->tau;
+  for (int64_t r = 0; r < br; r++) {
+    mx[r] = -INFINITY;
+    l[r] = 0;
+    memset(o + (i0 + r) * ld, 0, (size_t)dh * sizeof(real));
+  }
+  int64_t jend = h->causal ? i0 + br : h->n; /* no visible column beyond */
+  for (int64_t j0 = 0; j0 < jend; j0 += BC) {
+    int64_t bc = jend - j0 < BC ? jend - j0 : BC;
+    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, tau,
+            q + i0 * ld, ld, k + j0 * ld, ld, 0, S, BC);
+    for (int64_t r = 0; r < br; r++) {
+      real *s = S + r * BC;
+      int64_t nc = visible(h, i0 + r, j0, bc);
+      if (nc == 0) { /* the whole tile row is masked: contributes nothing */
+        memset(s, 0, (size_t)bc * sizeof(real));
+        continue;
+      }
+      real m_new = row_max(s, nc);
+      if (mx[r] > m_new) m_new = mx[r];
+      real sum = exp_row(s, nc, bc, m_new);
+      real scale = exp(mx[r] - m_new); /* 0 on the first tile */
+      l[r] = l[r] * scale + sum;
+      mx[r] = m_new;
+      if (scale != 1) {
+        real *oi = o + (i0 + r) * ld;
+        for (int64_t c = 0; c < dh; c++) oi[c] *= scale;
+      }
+    }
+    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, br, dh, bc, 1, S, BC,
+            u + j0 * ld, ld, 1, o + i0 * ld, ld);
+  }
+  for (int64_t r = 0; r < br; r++) {
+    real inv = (real)(1 / l[r]), *oi = o + (i0 + r) * ld;
+    for (int64_t c = 0; c < dh; c++) oi[c] *= inv;
+    saved[i0 + r] = mx[r] + (real)log(l[r]);
+  }
+}
+
+static int threads_for(int64_t blocks) {
+  int T = omp_in_parallel() ? 1 : omp_get_max_threads();
+  return blocks < T ? (int)(blocks > 0 ? blocks : 1) : T;
+}
+
+/* O = softmax_mask(tau Q K^T) U, saved = row log-sum-exp */
+static int exact_forward(const fa_head *h, const fa_head_params *p,
+                         const real *q, const real *k, const real *u, real *o,
+                         real *saved) {
+  (void)p;
+  const int64_t n = h->n, nb = (n + BR - 1) / BR;
+  const int T = threads_for(nb);
+  real *S = malloc((size_t)T * (BR * BC + BR) * sizeof(real));
+  acc *L = malloc((size_t)T * BR * sizeof(acc));
+  if (!S || !L) {
+    free(S);
+    free(L);
+    return 1;
+  }
+#pragma omp parallel num_threads(T)
+  {
+    int t = omp_get_thread_num();
+    real *St = S + (size_t)t * (BR * BC + BR), *mx = St + BR * BC;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t b = 0; b < nb; b++) {
+      int64_t i0 = b * BR, br = n - i0 < BR ? n - i0 : BR;
+      forward_rows(h, q, k, u, o, saved, i0, br, St, mx, L + (size_t)t * BR);
+    }
+  }
+  free(S);
+  free(L);
+  return 0;
+}
+
+/* Column tile j0 .. j0+bc-1 over every row block that sees it: dK_j and dU_j
+ * complete; its part of dQ added into dqa (row stride ldq). lse: saved
+ * log-sum-exp, r: <O_i, G_i>. S, D: BR x BC scratch. */
+static void backward_cols(const fa_head *h, const real *q, const real *k,
+                          const real *u, const real *g, const real *lse,
+                          const real *r, real *dqa, int64_t ldq, real *dk,
+                          real *du, int64_t j0, int64_t bc, real *S, real *D) {
+  const int64_t n = h->n, ld = h->ld, dh = h->dh;
+  const real tau = (real)h->tau;
+  for (int64_t c = 0; c < bc; c++) {
+    memset(dk + (j0 + c) * ld, 0, (size_t)dh * sizeof(real));
+    memset(du + (j0 + c) * ld, 0, (size_t)dh * sizeof(real));
+  }
+  /* causal: row blocks above the one holding row j0 see none of it */
+  for (int64_t i0 = h->causal ? j0 / BR * BR : 0; i0 < n; i0 += BR) {
+    int64_t br = n - i0 < BR ? n - i0 : BR;
+    /* P = exp(tau Q_i K_j^T - lse_i), masked */
+    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, tau,
+            q + i0 * ld, ld, k + j0 * ld, ld, 0, S, BC);
+    for (int64_t rr = 0; rr < br; rr++)
+      exp_row(S + rr * BC, visible(h, i0 + rr, j0, bc), bc, lse[i0 + rr]);
+    /* dU_j += P^T G_i */
+    FA_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, bc, dh, br, 1, S, BC,
+            g + i0 * ld, ld, 1, du + j0 * ld, ld);
+    /* dS = P o (G_i U_j^T - r) */
+    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, 1,
+            g + i0 * ld, ld, u + j0 * ld, ld, 0, D, BC);
+    for (int64_t rr = 0; rr < br; rr++)
+      ds_row(D + rr * BC, S + rr * BC, bc, r[i0 + rr]);
+    /* dK_j += tau dS^T Q_i, dQ_i += tau dS K_j */
+    FA_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, bc, dh, br, tau, D, BC,
+            q + i0 * ld, ld, 1, dk + j0 * ld, ld);
+    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, br, dh, bc, tau, D, BC,
+            k + j0 * ld, ld, 1, dqa + i0 * ldq, ldq);
+  }
+}
+
+/* dQ, dK, dU of O = softmax_mask(tau Q K^T) U given G = dO */
+static int exact_backward(const fa_head *h, const fa_head_params *p,
+                          const real *q, const real *k, const real *u,
+                          const real *o, const real *g, const real *saved,
+                          real *dq, real *dk, real *du) {
+  (void)p;
+  const int64_t n = h->n, ld = h->ld, dh = h->dh, nb = (n + BC - 1) / BC;
+  const int T = threads_for(nb);
+  real *r = malloc((size_t)n * sizeof(real));
+  real *S = malloc((size_t)T * 2 * BR * BC * sizeof(real));
+  real *dqt = T > 1 ? calloc((size_t)(T - 1) * n * dh, sizeof(real)) : NULL;
+  if (!r || !S || (T > 1 && !dqt)) {
+    free(r);
+    free(S);
+    free(dqt);
+    return 1;
+  }
+  /* r_i = <O_i, G_i> (= rowsum(F o (G U^T))) */
+  for (int64_t i = 0; i < n; i++) {
+    acc s = 0;
+    for (int64_t c = 0; c < dh; c++) s += (acc)o[i * ld + c] * g[i * ld + c];
+    r[i] = (real)s;
+    memset(dq + i * ld, 0, (size_t)dh * sizeof(real));
+  }
+  /* static cyclic schedule: which thread adds which tile's dQ part into
+   * which accumulator depends on the thread count only */
+#pragma omp parallel num_threads(T)
+  {
+    int t = omp_get_thread_num();
+    real *St = S + (size_t)t * 2 * BR * BC;
+    real *dqa = t == 0 ? dq : dqt + (size_t)(t - 1) * n * dh;
+    int64_t ldq = t == 0 ? ld : dh;
+#pragma omp for schedule(static, 1)
+    for (int64_t b = 0; b < nb; b++) {
+      int64_t j0 = b * BC, bc = n - j0 < BC ? n - j0 : BC;
+      backward_cols(h, q, k, u, g, saved, r, dqa, ldq, dk, du, j0, bc, St,
+                    St + BR * BC);
+    }
+  }
+  if (T > 1) {
+#pragma omp parallel for num_threads(T) schedule(static)
+    for (int64_t i = 0; i < n; i++)
+      for (int t = 1; t < T; t++)
+        for (int64_t c = 0; c < dh; c++)
+          dq[i * ld + c] += dqt[((size_t)(t - 1) * n + i) * dh + c];
+  }
+  free(r);
+  free(S);
+  free(dqt);
+  return 0;
+}
+
+const FA_HEAD_IMPL FA_SFX(fa_head_exact) = {"exact", exact_forward,
+                                            exact_backward};
