@@ -178,11 +178,8 @@ int ref_certify(ref_state *s, int with_backward, ar_error *err) {
       break;
     }
     mpfr_prec_t next = 2 * s->p > REF_MAX_PREC ? REF_MAX_PREC : 2 * s->p;
-    int was_verbose = s->pr.verbose;
-    s->pr.verbose = 1; /* a raise is always worth a line */
     ref_progress_say(&s->pr, "%s differs at %ld/%ld bits, raising to %ld bits",
                      what, (long)s->p, (long)s->p2, (long)next);
-    s->pr.verbose = was_verbose;
     ref_run_free(s->a);
     ref_run_free(s->b);
     s->a = s->b = NULL;
