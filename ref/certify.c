@@ -68,7 +68,9 @@ static void round_dd(mpfr_ptr tmp, mpfr_srcptr x, double *hi, double *lo) {
 }
 
 /* 0 when every element of a and b rounds to the same double (and low part);
- * else 1 with *bad and *idx naming the first that does not. */
+ * else 1 with *bad and *idx naming the first that does not, or 2 when an
+ * element of b is not a finite double (NaN, or beyond DBL_MAX): more
+ * precision cannot help there. */
 static int disagree(const ref_out *oa, const ref_out *ob, int count, int dd,
                     mpfr_ptr tmp, int *bad, int64_t *idx) {
   for (int t = 0; t < count; t++) {
@@ -77,6 +79,11 @@ static int disagree(const ref_out *oa, const ref_out *ob, int count, int dd,
       double ha, la, hb, lb;
       round_dd(tmp, &a->v[k], &ha, dd ? &la : NULL);
       round_dd(tmp, &b->v[k], &hb, dd ? &lb : NULL);
+      if (!(hb - hb == 0)) {
+        *bad = t;
+        *idx = k;
+        return 2;
+      }
       /* == also equates NaNs away from agreement: NaN never agrees */
       if (!(ha == hb) || (dd && !(la == lb))) {
         *bad = t;
@@ -168,6 +175,13 @@ int ref_certify(ref_state *s, int with_backward, ar_error *err) {
     free(oa);
     free(ob);
     if (!differ) break;
+    if (differ == 2) {
+      rc = ar_fail(err, AR_FAIL_INPUT,
+                   "%s: tensor %s is not a finite double (NaN or beyond "
+                   "DBL_MAX): the inputs are out of range for this model",
+                   s->cs->source ? s->cs->source : "case", what);
+      break;
+    }
     if (s->p >= REF_MAX_PREC) {
       rc = ar_fail(err, AR_FAIL_INTERNAL,
                    "%s: tensor %s: the %ld- and %ld-bit values still round "

@@ -33,6 +33,7 @@ void attention_forward(mpctx *c, mpmat *O, mpmat *const *F, const mpmat *Q,
       c_sum(s, fr, len);
       for (int64_t j = 0; j < len; j++) c_div(fr[j], fr[j], s);
       for (int64_t j = len; j < n; j++) mpfr_set_zero(fr[j], 1);
+      ar_ref_cnt.other += (uint64_t)(n - len);
       /* O_i,h = sum_j F_ij U_j,h */
       for (int64_t k = 0; k < dh; k++)
         c_dot(MAT(O, i, h * dh + k), fr, U->pt + (h * dh + k) * n, len);
@@ -86,6 +87,7 @@ void attention_backward(mpctx *c, mpmat *dQ, mpmat *dK, mpmat *dU,
         c_mul(MAT(dS, i, j), MAT(f, i, j), t);
       }
       for (int64_t j = len; j < n; j++) mpfr_set_zero(MAT(dS, i, j), 1);
+      ar_ref_cnt.other += (uint64_t)(n - len);
     }
     /* dQ_i,h = tau sum_{j < len} dS_ij K_j,h */
     for (int64_t i = 0; i < n; i++) {

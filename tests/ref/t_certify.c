@@ -9,8 +9,8 @@
  *     certified_bits in [53, prec], and the config, which parses back equal;
  *   - started at 24 bits, the loop raises the precision and yields the same
  *     doubles;
- *   - bad precisions, non-finite inputs and out-of-range labels are input
- *     errors naming what is wrong. */
+ *   - bad precisions, non-finite inputs, out-of-range labels and results
+ *     beyond the double range are input errors naming what is wrong. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +258,13 @@ static void bad_inputs(void) {
   expect_input_error(&t.c, 128, "tensor labels", "label == vocab");
   t.labels[1] = -1;
   expect_input_error(&t.c, 128, "tensor labels", "negative label");
+  tcase_free(&t);
+  /* 0.5 ||X_L - target||^2 beyond DBL_MAX */
+  c = cfg(3, 4, 2, 1, 0, 1, AR_NORM_NONE, 0, AR_ACT_RELU, AR_LOSS_MSE, 0, 0);
+  tcase_describe(&c, desc, sizeof desc);
+  if (tcase_make(&t, &c, seed, "huge.safetensors")) return;
+  ((double *)t.c.x)[2] = 1e300;
+  expect_input_error(&t.c, 128, "tensor loss", "loss beyond DBL_MAX");
   tcase_free(&t);
 }
 
