@@ -61,7 +61,8 @@ static void round_dd(mpfr_ptr tmp, mpfr_srcptr x, double *hi, double *lo) {
   *hi = mpfr_get_d(x, RND);
   if (lo) {
     ar_ref_cnt.add++;
-    mpfr_set_prec(tmp, mpfr_get_prec(x) + 64);
+    if (mpfr_get_prec(tmp) != mpfr_get_prec(x) + 64)
+      mpfr_set_prec(tmp, mpfr_get_prec(x) + 64);
     mpfr_sub_d(tmp, x, *hi, RND);
     *lo = mpfr_get_d(tmp, RND);
   }
