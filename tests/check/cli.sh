@@ -1,6 +1,6 @@
 #!/bin/bash
-# CLI tests of `attnref check` and `attnref gen`, one per CTest test:
-#   cli_check.sh TEST ATTNREF ST_EDIT JSON_FIELDS WORKDIR
+# CLI tests of `attnref check`, `gen`, `ref`, `run` and `bench ref`, one per
+# CTest test:   cli.sh TEST ATTNREF ST_EDIT JSON_FIELDS WORKDIR
 # The truth stand-in is a generated case (any tensor set is a valid truth for
 # check); candidates are copies with one known edit (st_edit).
 set -u
@@ -228,6 +228,82 @@ gen_refuses_bad_or_too_large_config)
   "$BIN" gen --config "$CFG" --seed 1 --max-memory 12Q -o b.st 2>err.txt
   [ $? -eq 2 ] || fail "bad size accepted"; one_error_line gen
   [ -e b.st ] && fail "output written for a refused case"
+  true
+  ;;
+ref_and_run_write_checkable_results)
+  SMALL='{"n":5,"d":4,"heads":2,"layers":1,"mlp":3,"norm":"rmsnorm","activation":"gelu","loss":"linear","causal":true}'
+  "$BIN" gen --config "$SMALL" --seed 5 -o case.st || fail gen
+  "$BIN" ref case.st -o truth.st 2>err.txt || fail "ref: $(cat err.txt)"
+  [ "$(wc -l <err.txt)" -eq 1 ] || fail "ref summary is not one line: $(cat err.txt)"
+  grep -Eq "^attnref ref: path ref, precision [0-9]+ bits, certified [0-9]+ bits" err.txt ||
+    fail "ref summary: $(cat err.txt)"
+  "$BIN" run --path ref case.st -o run.st 2>err.txt || fail "run: $(cat err.txt)"
+  # the same path twice: identical values
+  check --truth truth.st --candidate run.st
+  [ $rc -eq 0 ] || fail "run --path ref differs from ref: $(cat out.txt)"
+  # the result carries its config, and every expected tensor
+  $PY - truth.st "$SMALL" <<'PYEOF' || fail "result contents"
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+h = json.loads(raw[8:8 + n]); meta = h.pop("__metadata__")
+cfg = json.loads(meta["attnref.config"]); want = json.loads(sys.argv[2])
+assert all(cfg[k] == v for k, v in want.items()), (cfg, want)
+names = set(h)
+need = {"loss", "act.layers.0", "grad.act.layers.0", "grad.x", "grad.cotangent",
+        "grad.layers.0.wq", "grad.layers.0.mlp.w1", "grad.layers.0.norm2.weight"}
+assert need <= names, need - names
+assert h["loss"]["shape"] == [], h["loss"]
+PYEOF
+  # double-double truth: @lo parts are not compared (nor counted)
+  "$BIN" ref case.st -o dd.st --double-double 2>/dev/null || fail "ref --double-double"
+  check --truth dd.st --candidate truth.st
+  [ $rc -eq 0 ] || fail "dd truth vs plain: exit $rc"
+  nt=$(grep -c "pass$" out.txt)
+  grep -qx "check: $nt/$nt tensors pass (profile fp64): PASS" out.txt || fail "$(tail -1 out.txt)"
+  grep -q "@lo" out.txt && fail "@lo tensors compared"
+  true
+  ;;
+run_usage_errors_exit_2)
+  "$BIN" gen --config '{"n":3,"d":2,"heads":1,"layers":1}' --seed 1 -o case.st || fail gen
+  for args in "--path nope case.st -o o.st" "case.st -o o.st" "--path ref case.st" \
+      "--path ref -o o.st" "--path ref case.st -o o.st --poly fourier" \
+      "--path ref case.st -o o.st --degree -1" "--path ref case.st -o o.st --threads x" \
+      "--path ref case.st -o o.st --prec 0" "--path ref case.st -o o.st --max-memory 1X" \
+      "--path ref missing.st -o o.st"; do
+    "$BIN" run $args 2>err.txt
+    [ $? -eq 2 ] || fail "run $args: not exit 2"; one_error_line run
+    [ -e o.st ] && fail "run $args wrote output"
+  done
+  "$BIN" ref case.st -o o.st --max-memory 1K 2>err.txt
+  [ $? -eq 2 ] || fail "ref over --max-memory: not exit 2"; one_error_line ref
+  "$BIN" run --help | grep -q "^  ref " || fail "run --help does not list paths"
+  true
+  ;;
+bench_ref_reports_cost_model)
+  "$BIN" bench ref --config '{"n":6,"d":4,"heads":2,"layers":1,"mlp":4,"activation":"gelu","norm":"layernorm","loss":"xent","vocab":3}' \
+    --csv b.csv >out.txt 2>err.txt || fail "bench: $(cat err.txt)"
+  grep -q "^ratio .* measured/predicted" out.txt || fail "$(cat out.txt)"
+  $PY - b.csv <<'PYEOF' || fail "csv: $(cat b.csv)"
+import csv, math, sys
+rows = {r["item"]: r for r in csv.DictReader(open(sys.argv[1]))}
+ops = ["mul", "add", "fma", "div", "sqrt", "exp", "erf", "log", "dot_terms",
+       "sum_terms", "other"]
+assert all(o in rows for o in ops), rows.keys()
+# this config uses every kind but (maybe) fma/sqrt: the ref counted them
+for o in ["mul", "add", "div", "exp", "erf", "log", "dot_terms"]:
+    assert int(rows[o]["count"]) > 0, (o, rows[o])
+for o in ops:
+    assert 0 < float(rows[o]["cost_ns_at_p"]) < 1e7, rows[o]
+    assert 0 < float(rows[o]["cost_ns_at_p2"]) < 1e7, rows[o]
+pred = sum(float(rows[o]["seconds"]) for o in ops)
+assert math.isclose(pred, float(rows["predicted"]["seconds"]), rel_tol=1e-4)
+m, r = float(rows["measured"]["seconds"]), float(rows["ratio_measured_over_predicted"]["seconds"])
+assert m > 0 and math.isclose(r, m / pred, rel_tol=1e-4), (m, r)
+assert int(rows["check_prec"]["seconds"]) > int(rows["prec"]["seconds"]) >= 128
+PYEOF
+  "$BIN" bench ref --prec nope 2>err.txt
+  [ $? -eq 2 ] || fail "bad --prec"; one_error_line "bench ref"
   true
   ;;
 *)
