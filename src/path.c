@@ -11,6 +11,7 @@ static const ar_path *const registry[] = {
     &ar_path_ref,
     &ar_path_exact64,
     &ar_path_exact32,
+    &ar_path_approx,
     NULL,
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fast/attn_approx.h"
+#include "fast/model.h"
 #include "fast/features.h"
 #include "naive_head.h"
 
@@ -255,6 +256,9 @@ static void saved_null_and_strided_agree(void) {
 }
 
 int main(int argc, char **argv) {
+  /* as in the model: OpenMP threads for the head, BLAS single-threaded
+   * (no oversubscription when the scan calls dgemm from its threads) */
+  fa_set_threads(0);
   seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 12345;
   forward_within_apriori_bound_and_error_falls_with_degree();
   blocks_match_naive_polynomial_kernel();

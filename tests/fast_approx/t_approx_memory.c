@@ -9,12 +9,14 @@
 #include <time.h>
 
 #include "fast/attn_approx.h"
+#include "fast/model.h"
 #include "naive_head.h"
 
 int main(void) {
   const int64_t n = 20000, dh = 4;
   const double limit = (double)n * n * 8 / 32;
   int failures = 0;
+  fa_set_threads(0); /* as in the model: BLAS single-threaded */
   rng r = {777};
   size_t sz = (size_t)(n * dh) * sizeof(double);
   double *q = malloc(sz), *k = malloc(sz), *u = malloc(sz), *g = malloc(sz),
