@@ -101,19 +101,26 @@ def test_torch_bug(a, bug):
 
 
 def test_third_party_exact(a):
-    case = os.path.join(a.work, "third_party.case.st")
-    truth = os.path.join(a.work, "third_party.truth.st")
-    peer = os.path.join(a.work, "third_party.peer.st")
-    run([PY, THIRD_PARTY, case])
-    run([a.attnref, "ref", case, "-o", truth])
-    run([PY, PEER, case, "--dps", "60", "-o", peer])
-    rc, out = run([PY, COMPARE, truth, peer, "--exact"], ok=(0, 1))
-    print(out, end="")
-    if rc:
-        print(f"FAIL: attnref ref's truth for {case} (written by "
-              f"third_party_case.py, default config and seed) differs from "
-              f"the mpmath peer at 60 digits")
-    return rc
+    # The default case (causal, layernorm, gelu, xent) and two more that
+    # cover the remaining features, all from the third-party writer.
+    cases = [("default", []),
+             ("b", ["--config", json.dumps(CONFIGS[0]), "--seed", "11"]),
+             ("c", ["--config", json.dumps(CONFIGS[1]), "--seed", "12"])]
+    failed = 0
+    for tag, args in cases:
+        base = os.path.join(a.work, "third_party_" + tag)
+        case, truth, peer = base + ".case.st", base + ".truth.st", base + ".peer.st"
+        run([PY, THIRD_PARTY, case] + args)
+        run([a.attnref, "ref", case, "-o", truth])
+        run([PY, PEER, case, "--dps", "60", "-o", peer])
+        rc, out = run([PY, COMPARE, truth, peer, "--exact"], ok=(0, 1))
+        print(f"{tag}: {out}", end="")
+        if rc:
+            failed += 1
+            print(f"FAIL: attnref ref's truth for {case} (third_party_case.py "
+                  f"{' '.join(args) or '(default config and seed)'}) differs "
+                  f"from the mpmath peer at 60 digits")
+    return 1 if failed else 0
 
 
 def test_torch_vs_peer(a):

@@ -141,13 +141,15 @@ def encode(arr, dt):
 
 
 def write(path, tensors, metadata=None, dtypes=None, order=None, pad_to=8,
-          header_indent=None, metadata_last=False):
+          header_indent=None, metadata_last=False, misalign=False):
     """Writes atomically (temp file in the same folder, then os.replace).
     tensors: name -> array; dtypes: name -> dtype (default F64, I64 for
     integer arrays); order: the order of the data section (default sorted by
     name); pad_to: pad the header with spaces to a multiple of this (1 = no
     padding); header_indent: passed to json.dumps; metadata_last: put
-    __metadata__ after the tensors in the header (layout variations)."""
+    __metadata__ after the tensors in the header; misalign: make the header
+    length not a multiple of 8, so the data section is unaligned (layout
+    variations other writers produce)."""
     dtypes = dict(dtypes or {})
     names = list(order) if order is not None else sorted(tensors)
     if sorted(names) != sorted(tensors):
@@ -168,6 +170,8 @@ def write(path, tensors, metadata=None, dtypes=None, order=None, pad_to=8,
     hbytes = json.dumps(header, indent=header_indent).encode("utf-8")
     if pad_to > 1 and len(hbytes) % pad_to:
         hbytes += b" " * (pad_to - len(hbytes) % pad_to)
+    if misalign and len(hbytes) % 8 == 0:
+        hbytes += b" "
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".st-", dir=folder)
     try:

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Writes a case file with a writer that is not attnref's (st.py), laid out
-unlike `attnref gen` on purpose: header not padded to 8 bytes (and indented
-JSON with the metadata last), tensor data in a shuffled (non-alphabetical)
-offset order, several inputs stored as F32 and one as BF16, and extra
-__metadata__ keys besides attnref.config.
+unlike `attnref gen` on purpose: header length not a multiple of 8 (so the
+data is unaligned), indented JSON with the metadata last, tensor data in a
+shuffled (non-alphabetical) offset order, several inputs stored as F32 and
+one as BF16, and extra __metadata__ keys besides attnref.config.
 
 usage: third_party_case.py OUT [--config JSON] [--seed S] [--bound B] [--all-f64]
 
@@ -85,7 +85,7 @@ def main():
             "attnref.config": json.dumps(config, sort_keys=False),
             "seed": str(a.seed)}
     st.write(a.out, tensors, meta, dtypes=dtypes, order=order, pad_to=1,
-             header_indent=1, metadata_last=True)
+             header_indent=1, metadata_last=True, misalign=True)
     return 0
 
 
