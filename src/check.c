@@ -453,8 +453,8 @@ int ar_check_write_junit(const char *path, const ar_check_result *r,
   sb_printf(&b, "\"/>\n      <property name=\"candidate\" value=\"");
   sb_xml(&b, cand_path);
   sb_printf(&b, "\"/>\n      <property name=\"profile\" value=\"%s\"/>\n"
-                "      <property name=\"rtol\" value=\"%.17g\"/>\n"
-                "      <property name=\"atol\" value=\"%.17g\"/>\n",
+                "      <property name=\"rtol\" value=\"%g\"/>\n"
+                "      <property name=\"atol\" value=\"%g\"/>\n",
             r->profile->name, r->profile->rtol, r->profile->atol);
   if (r->nextra > 0) {
     sb_printf(&b, "      <property name=\"extra\" value=\"");
