@@ -7,7 +7,8 @@
  *    of exp (masked when causal) to 1e-12, over several blocks;
  *  - with eps(g,R) < 1e-16 (g = 30) it equals the exact head to 1e-10;
  *  - backward without forward's saved denominators, and heads inside a wider
- *    matrix (ld > dh), give the same results.
+ *    matrix (ld > dh), give the same results;
+ *  - one row, one coordinate, all-zero queries (R = 0) match the exact head.
  * Usage: t_approx_head [seed] */
 #include <math.h>
 #include <stdio.h>
@@ -255,6 +256,33 @@ static void saved_null_and_strided_agree(void) {
   }
 }
 
+/* edge cases against the exact head: one row; all-zero queries (R = 0, so
+ * P = 1 exactly and the head is a uniform average); one coordinate */
+static void edge_cases_match_exact(void) {
+  struct {
+    int64_t n, dh;
+    int zero_q;
+  } cfg[] = {{1, 4, 0}, {2, 1, 0}, {50, 3, 1}, {33, 1, 1}};
+  for (int ci = 0; ci < 4; ci++)
+    for (int causal = 0; causal < 2; causal++) {
+      data x;
+      data_init(&x, cfg[ci].n, cfg[ci].dh, causal, 0.3, seed + 100 + ci);
+      if (cfg[ci].zero_q) memset(x.q, 0, (size_t)(x.h.n * x.h.dh) * sizeof(double));
+      fa_head_params p = {.degree = 20};
+      int rc = run_approx(&x, &p);
+      outs ex = naive(&x, NULL);
+      int64_t n = x.h.n, dh = x.h.dh;
+      double e = fmax(fmax(rel_err(x.o, ex.o, n, dh, dh), rel_err(x.dq, ex.dq, n, dh, dh)),
+                      fmax(rel_err(x.dk, ex.dk, n, dh, dh), rel_err(x.du, ex.du, n, dh, dh)));
+      CHECK(rc == 0 && e <= 1e-13,
+            "seed=%llu edge n=%lld dh=%lld zero_q=%d causal=%d: rel err %.3g",
+            (unsigned long long)(seed + 100 + ci), (long long)n, (long long)dh,
+            cfg[ci].zero_q, causal, e);
+      outs_free(&ex);
+      data_free(&x);
+    }
+}
+
 int main(int argc, char **argv) {
   /* as in the model: OpenMP threads for the head, BLAS single-threaded
    * (no oversubscription when the scan calls dgemm from its threads) */
@@ -264,6 +292,7 @@ int main(int argc, char **argv) {
   blocks_match_naive_polynomial_kernel();
   huge_degree_matches_exact();
   saved_null_and_strided_agree();
+  edge_cases_match_exact();
   if (failures) fprintf(stderr, "%d failure(s), seed %llu\n", failures,
                         (unsigned long long)seed);
   return failures ? 1 : 0;

@@ -1,7 +1,8 @@
 /* The whole approx path against the exact64 path, on small generated cases:
  *  - every output (loss, act.layers.*, grad.*) approaches exact64 as the
  *    degree rises (Taylor g = 2, 4, 6, 8; Chebyshev 2, 4, 6);
- *  - with eps(g,R) < 1e-16 (g = 24, small entries) it equals exact64 to 1e-10;
+ *  - with eps(g,R) < 1e-16 (g = 24, small entries) it equals exact64 and the
+ *    MPFR reference ("ref") to 1e-10;
  *  - the metadata bound: one layer, no norm, no MLP, residual off, so
  *    act.layers.0 = O Wo with an exact input, and
  *    |act~ - act|_ic <= bound_attn_out[0] * max_c sum_k |Wo_kc|;
@@ -135,17 +136,24 @@ static void converges_to_exact64(void) {
         ar_tensorset_free(&ap);
       }
     }
-    /* eps < 1e-16: the same as exact64 up to rounding */
-    ar_tensorset ap;
+    /* eps < 1e-16: the same as exact64, and as the MPFR truth (which does not
+     * depend on exact64 being right), up to rounding */
+    ar_tensorset ap, truth;
     int rc = run("approx", &k, 24, "taylor", &ap);
-    const char *which = "?";
+    rc |= run("ref", &k, 0, "taylor", &truth);
+    const char *which = "?", *which_t = "?";
     double e = rc ? INFINITY : worst_rel(&ap, &ex, &which);
+    double et = rc ? INFINITY : worst_rel(&ap, &truth, &which_t);
     const char *eps = ar_tensorset_get_meta(&ap, "attnref.approx.eps");
-    printf("taylor g=24 eps per layer %s: worst rel err %.3e (%s)\n",
-           eps ? eps : "?", e, which);
-    CHECK(e <= 1e-10, "seed=%llu %s g=24: rel err %.3g (%s) > 1e-10",
+    printf("taylor g=24 eps per layer %s: worst rel err vs exact64 %.3e (%s), "
+           "vs ref %.3e (%s)\n",
+           eps ? eps : "?", e, which, et, which_t);
+    CHECK(e <= 1e-10, "seed=%llu %s g=24: rel err vs exact64 %.3g (%s) > 1e-10",
           (unsigned long long)seed, cfgs[ci], e, which);
+    CHECK(et <= 1e-10, "seed=%llu %s g=24: rel err vs ref %.3g (%s) > 1e-10",
+          (unsigned long long)seed, cfgs[ci], et, which_t);
     ar_tensorset_free(&ap);
+    ar_tensorset_free(&truth);
     ar_tensorset_free(&ex);
     kase_free(&k);
   }
@@ -247,6 +255,27 @@ static void bad_options_refused(void) {
     CHECK(rc == AR_FAIL_INPUT && strstr(err.msg, "approx"),
           "degree %d poly %s: rc %d (%s), want an input error", bad[i].degree,
           bad[i].poly, rc, err.msg);
+    ar_tensorset_free(&out);
+  }
+  kase_free(&k);
+  /* d_h = 64: g = 4 needs r = C(68,4) = 814385 features and backward states
+   * of r x (64^2 + 128) doubles (tens of GB); g = 8 has r > 2^31. Both are
+   * refused up front (memory_needed against the default --max-memory), not
+   * attempted. */
+  if (kase_make(&k, "{\"n\":8,\"d\":64,\"heads\":1,\"layers\":1}", 1)) return;
+  for (int g = 4; g <= 8; g += 4) {
+    ar_path_options o;
+    ar_path_options_defaults(&o);
+    o.degree = g;
+    int64_t need = p->memory_needed(&k.c.cfg, &o);
+    ar_tensorset out;
+    ar_tensorset_init(&out);
+    ar_error err = {0};
+    int rc = ar_path_run(p, &k.c, &o, &out, &err);
+    printf("d_h=64 g=%d: memory_needed %lld, rc %d: %s\n", g, (long long)need,
+           rc, err.msg);
+    CHECK((need < 0 || need > o.max_memory) && rc == AR_FAIL_INPUT,
+          "d_h=64 g=%d: memory_needed %lld, rc %d", g, (long long)need, rc);
     ar_tensorset_free(&out);
   }
   kase_free(&k);
