@@ -44,9 +44,9 @@ double fa_approx_radius(const fa_head *h, const double *q, const double *k) {
     if (sq > mq) mq = sq;
     if (sk > mk) mk = sk;
   }
-  /* a few ulps up, so rounding in the norms cannot make R fall short of
-   * tau |q||k| */
-  return fabs(h->tau) * sqrt(mq) * sqrt(mk) * (1 + 8 * 0x1p-52);
+  /* up by the rounding bound of the sums of dh squares, the square roots and
+   * the products, so R cannot fall short of |tau| |q||k| */
+  return fabs(h->tau) * sqrt(mq) * sqrt(mk) * (1 + (double)(h->dh + 8) * 0x1p-52);
 }
 
 double fa_approx_head_radius(const fa_head *h, const fa_head_params *p,
@@ -302,7 +302,8 @@ static int forward_core(const ctx *c, fwd_args *a) {
   return 0;
 }
 
-/* O = D~^-1 A~ U, D~ = A~ 1, A~ = phi(Q) psi(K)^T [causal mask]; saved <- D~ */
+/* O = D~^-1 A~ U, D~ = A~ 1, A~ = phi(Q) psi(K)^T [causal mask]; saved <- D~
+ * (Q, K, U, O: n x dh, row stride ld; saved: n) */
 int fa_approx_forward(const fa_head *h, const fa_head_params *p,
                       const double *q, const double *k, const double *u,
                       double *o, double *saved) {
@@ -450,9 +451,10 @@ static void bwd_diag_k(const ctx *c, const void *va, int64_t s, int64_t bn) {
   }
 }
 
-/* dU = F~^T G, dQ = tau dS~ K, dK = tau dS~^T Q with
- * dS~ = F~ o (G U^T) - diag(<O_i,G_i>) F~  (the exact head's formulas with the
- * approximate F~ = D~^-1 A~; see the top of this file) */
+/* backward of O = F~ U, F~ = D~^-1 A~ (G, dQ, dK, dU: n x dh, stride ld):
+ * dU = F~^T G, dQ = tau dS~ K, dK = tau dS~^T Q with
+ * dS~ = F~ o (G U^T) - diag(<O_i,G_i>) F~ (the exact head's formulas with F~
+ * in place of F; see the top of this file) */
 int fa_approx_backward(const fa_head *h, const fa_head_params *p,
                        const double *q, const double *k, const double *u,
                        const double *o, const double *g, const double *saved,
