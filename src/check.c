@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -280,16 +281,23 @@ void ar_check_print(FILE *f, const ar_check_result *r) {
 
 int ar_write_file_atomic(const char *path, const char *data, size_t len,
                          ar_error *err) {
-  size_t n = strlen(path) + 32;
-  char *tmp = malloc(n);
+  struct stat st; /* a folder or device there is a mistake, not a target */
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return ar_fail(err, AR_FAIL_INPUT,
+                   "%s: exists and is not a regular file; not overwritten",
+                   path);
+  char *tmp = malloc(strlen(path) + 16);
   if (!tmp) return ar_fail(err, AR_FAIL_INTERNAL, "%s: out of memory", path);
-  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  sprintf(tmp, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
   if (fd < 0) {
     ar_fail(err, AR_FAIL_INPUT, "%s: cannot write: %s", path, strerror(errno));
     free(tmp);
     return err->code;
   }
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask); /* mkstemp made it 0600 */
   size_t done = 0;
   while (done < len) {
     ssize_t w = write(fd, data + done, len - done);
@@ -299,11 +307,8 @@ int ar_write_file_atomic(const char *path, const char *data, size_t len,
   }
   int ok = done == len && fsync(fd) == 0;
   int saved = errno;
-  if (close(fd) != 0) ok = 0;
-  if (ok && rename(tmp, path) != 0) {
-    saved = errno;
-    ok = 0;
-  }
+  if (close(fd) != 0 && ok) ok = 0, saved = errno;
+  if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
   if (!ok) {
     unlink(tmp);
     ar_fail(err, AR_FAIL_INPUT, "%s: cannot write: %s", path, strerror(saved));

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "config.h"
 
 int cli_fail(const cli_cmd *cmd, int code, const char *fmt, ...) {
   va_list ap;
@@ -167,4 +168,17 @@ int cli_max_memory(const cli_cmd *cmd, const char *arg, int64_t *out) {
     return cli_fail(cmd, AR_FAIL_INPUT,
                     "--max-memory \"%s\" is not a size (e.g. 8G, 512M)", arg);
   return AR_OK;
+}
+
+int cli_load_config(const cli_cmd *cmd, const char *arg, ar_config *c) {
+  ar_error err;
+  ar_error_clear(&err);
+  const char *p = arg;
+  while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+  char *text = NULL;
+  if (*p != '{' && cli_read_text(arg, 1 << 20, &text, &err))
+    return cli_report(cmd, &err);
+  int rc = ar_config_parse(text ? text : arg, text ? arg : "--config", c, &err);
+  free(text);
+  return rc ? cli_report(cmd, &err) : AR_OK;
 }

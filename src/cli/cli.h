@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "error.h"
 
 typedef struct cli_cmd {
@@ -50,6 +51,10 @@ int cli_read_text(const char *path, size_t max_len, char **out, ar_error *err);
 
 /* Seconds on a monotonic clock. */
 double cli_now(void);
+
+/* c <- the --config argument: JSON text when it starts with '{', else a
+ * file holding it; parsed and validated. Prints the error line itself. */
+int cli_load_config(const cli_cmd *cmd, const char *arg, ar_config *c);
 
 /* The "--max-memory" value or the 8G default. */
 int cli_max_memory(const cli_cmd *cmd, const char *arg, int64_t *out);

@@ -94,19 +94,6 @@ static int run_peer(const char *case_path, int dps, double *secs) {
   return 0;
 }
 
-static int load_config(const cli_cmd *cmd, const char *arg, ar_config *c) {
-  ar_error err;
-  ar_error_clear(&err);
-  const char *p = arg;
-  while (*p == ' ' || *p == '\t' || *p == '\n') p++;
-  char *text = NULL;
-  if (*p != '{' && cli_read_text(arg, 1 << 20, &text, &err))
-    return cli_report(cmd, &err);
-  int rc = ar_config_parse(text ? text : arg, text ? arg : "--config", c, &err);
-  free(text);
-  return rc ? cli_report(cmd, &err) : AR_OK;
-}
-
 /* csv line: item,count,cost_ns_at_p,cost_ns_at_p2,seconds */
 static void csv_add(char **buf, size_t *len, size_t *cap, const char *line) {
   size_t n = strlen(line);
@@ -147,7 +134,7 @@ int cmd_bench(const cli_cmd *cmd, int argc, char **argv) {
   }
   if ((rc = cli_max_memory(cmd, maxmem_s, &o.max_memory))) return rc;
   ar_config cfg;
-  if ((rc = load_config(cmd, config_s, &cfg))) return rc;
+  if ((rc = cli_load_config(cmd, config_s, &cfg))) return rc;
 
   ar_error err;
   ar_error_clear(&err);

@@ -7,26 +7,6 @@
 #include "gen.h"
 #include "safetensors.h"
 
-/* A --config argument is JSON text when it starts with '{', else a file. */
-static int load_config(const cli_cmd *cmd, const char *arg, ar_config *c) {
-  ar_error err;
-  ar_error_clear(&err);
-  const char *p = arg;
-  while (*p == ' ' || *p == '\t' || *p == '\n') p++;
-  if (*p == '{') {
-    if (ar_config_parse(arg, "--config", c, &err)) return cli_report(cmd, &err);
-    return AR_OK;
-  }
-  char *text = NULL;
-  if (cli_read_text(arg, 1 << 20, &text, &err) ||
-      ar_config_parse(text, arg, c, &err)) {
-    free(text);
-    return cli_report(cmd, &err);
-  }
-  free(text);
-  return AR_OK;
-}
-
 int cmd_gen(const cli_cmd *cmd, int argc, char **argv) {
   const char *config = NULL, *seed_s = NULL, *bound_s = NULL, *out = NULL,
              *maxmem_s = NULL;
@@ -54,7 +34,7 @@ int cmd_gen(const cli_cmd *cmd, int argc, char **argv) {
   int64_t maxmem;
   if ((rc = cli_max_memory(cmd, maxmem_s, &maxmem))) return rc;
   ar_config c;
-  if ((rc = load_config(cmd, config, &c))) return rc;
+  if ((rc = cli_load_config(cmd, config, &c))) return rc;
 
   ar_error err;
   ar_error_clear(&err);

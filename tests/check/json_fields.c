@@ -9,20 +9,11 @@
 
 #include <cjson/cJSON.h>
 
-static int failures = 0;
-#define EXPECT(cond, ...)                                              \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      fprintf(stderr, "json_fields: %s: ", #cond);                     \
-      fprintf(stderr, __VA_ARGS__);                                    \
-      fputc('\n', stderr);                                             \
-      failures++;                                                      \
-    }                                                                  \
-  } while (0)
+#include "../io/testutil.h"
 
 static const cJSON *field(const cJSON *o, const char *k) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  EXPECT(v != NULL, "missing field \"%s\"", k);
+  CHECK(v != NULL, "missing field \"%s\"", k);
   return v;
 }
 
@@ -45,22 +36,22 @@ int main(int argc, char **argv) {
   int total = atoi(argv[2]), passed = atoi(argv[3]);
   const char *failname = argv[4];
   const cJSON *v;
-  EXPECT(cJSON_IsString(field(root, "truth")), "truth");
-  EXPECT(cJSON_IsString(field(root, "candidate")), "candidate");
-  EXPECT(cJSON_IsString(field(root, "profile")), "profile");
-  EXPECT(cJSON_IsNumber(field(root, "rtol")), "rtol");
-  EXPECT(cJSON_IsNumber(field(root, "atol")), "atol");
+  CHECK(cJSON_IsString(field(root, "truth")), "truth");
+  CHECK(cJSON_IsString(field(root, "candidate")), "candidate");
+  CHECK(cJSON_IsString(field(root, "profile")), "profile");
+  CHECK(cJSON_IsNumber(field(root, "rtol")), "rtol");
+  CHECK(cJSON_IsNumber(field(root, "atol")), "atol");
   v = field(root, "pass");
-  EXPECT(cJSON_IsBool(v) && cJSON_IsTrue(v) == (total == passed), "pass");
+  CHECK(cJSON_IsBool(v) && cJSON_IsTrue(v) == (total == passed), "pass");
   v = field(root, "total");
-  EXPECT(v && v->valuedouble == total, "total %g, expected %d",
+  CHECK(v && v->valuedouble == total, "total %g, expected %d",
          v ? v->valuedouble : -1, total);
   v = field(root, "passed");
-  EXPECT(v && v->valuedouble == passed, "passed %g, expected %d",
+  CHECK(v && v->valuedouble == passed, "passed %g, expected %d",
          v ? v->valuedouble : -1, passed);
-  EXPECT(cJSON_IsArray(field(root, "extra")), "extra");
+  CHECK(cJSON_IsArray(field(root, "extra")), "extra");
   const cJSON *ts = field(root, "tensors");
-  EXPECT(cJSON_IsArray(ts) && cJSON_GetArraySize(ts) == total,
+  CHECK(cJSON_IsArray(ts) && cJSON_GetArraySize(ts) == total,
          "tensors has %d entries, expected %d", ts ? cJSON_GetArraySize(ts) : -1,
          total);
   int npass = 0, seen_fail = 0;
@@ -69,8 +60,8 @@ int main(int argc, char **argv) {
     const cJSON *name = field(t, "name"), *pass = field(t, "pass");
     if (!cJSON_IsString(name) || !cJSON_IsBool(pass)) continue;
     npass += cJSON_IsTrue(pass);
-    EXPECT(cJSON_IsString(field(t, "reason")), "%s reason", name->valuestring);
-    EXPECT(cJSON_IsString(field(t, "shape")), "%s shape", name->valuestring);
+    CHECK(cJSON_IsString(field(t, "reason")), "%s reason", name->valuestring);
+    CHECK(cJSON_IsString(field(t, "shape")), "%s shape", name->valuestring);
     const cJSON *compared = field(t, "compared");
     if (cJSON_IsTrue(compared)) {
       static const char *const metrics[] = {
@@ -78,27 +69,26 @@ int main(int argc, char **argv) {
           "max_abs_truth", "worst_ratio", "worst_index", "worst_truth",
           "worst_candidate", "violations", "nonfinite"};
       for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
-        EXPECT(cJSON_IsNumber(field(t, metrics[i])), "%s %s",
+        CHECK(cJSON_IsNumber(field(t, metrics[i])), "%s %s",
                name->valuestring, metrics[i]);
-      EXPECT(cJSON_IsString(field(t, "dtype")), "%s dtype", name->valuestring);
-      EXPECT(cJSON_IsString(field(t, "worst_index_nd")), "%s worst_index_nd",
+      CHECK(cJSON_IsString(field(t, "dtype")), "%s dtype", name->valuestring);
+      CHECK(cJSON_IsString(field(t, "worst_index_nd")), "%s worst_index_nd",
              name->valuestring);
       /* the verdict is the tolerance ratio's */
       const cJSON *ratio = cJSON_GetObjectItem(t, "worst_ratio");
       if (cJSON_IsNumber(ratio))
-        EXPECT(cJSON_IsTrue(pass) == (ratio->valuedouble <= 1.0),
+        CHECK(cJSON_IsTrue(pass) == (ratio->valuedouble <= 1.0),
                "%s: pass %d but worst_ratio %g", name->valuestring,
                cJSON_IsTrue(pass), ratio->valuedouble);
     }
     if (strcmp(name->valuestring, failname) == 0) {
       seen_fail = 1;
-      EXPECT(cJSON_IsFalse(pass), "%s should fail", failname);
-      EXPECT(cJSON_IsTrue(compared), "%s should have metrics", failname);
+      CHECK(cJSON_IsFalse(pass), "%s should fail", failname);
+      CHECK(cJSON_IsTrue(compared), "%s should have metrics", failname);
     }
   }
-  EXPECT(npass == passed, "%d tensors say pass, expected %d", npass, passed);
-  EXPECT(strcmp(failname, "-") == 0 || seen_fail, "no tensor %s", failname);
+  CHECK(npass == passed, "%d tensors say pass, expected %d", npass, passed);
+  CHECK(strcmp(failname, "-") == 0 || seen_fail, "no tensor %s", failname);
   cJSON_Delete(root);
-  if (failures) fprintf(stderr, "json_fields: %d failure(s)\n", failures);
-  return failures ? 1 : 0;
+  return t_done("json_fields");
 }

@@ -4,23 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../io/testutil.h"
 #include "check.h"
 #include "gen.h"
 #include "safetensors.h"
-
-static int failures = 0;
-#define CHECK(cond, ...)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__,       \
-              #cond);                                                        \
-      fprintf(stderr, __VA_ARGS__);                                          \
-      fputc('\n', stderr);                                                   \
-      failures++;                                                            \
-    }                                                                        \
-  } while (0)
 
 static ar_tensor *vec(ar_tensorset *s, const char *name, ar_dtype dt, int n,
                       const double *v) {
@@ -226,16 +214,11 @@ static void test_metrics_and_reasons(void) {
 }
 
 int main(void) {
-  uint64_t seed = (uint64_t)time(NULL);
-  const char *env = getenv("ATTNREF_SEED");
-  if (env) seed = strtoull(env, NULL, 10);
-  fprintf(stderr, "t_check_lib: seed %llu (ATTNREF_SEED to replay)\n",
-          (unsigned long long)seed);
+  uint64_t seed = t_seed("t_check_lib");
   test_ulp_matches_format_spacing(seed);
   test_f32_candidate_counts_f32_ulps();
   test_tolerance_is_relative_to_max();
   test_perturbation_by_profile(seed);
   test_metrics_and_reasons();
-  if (failures) fprintf(stderr, "t_check_lib: %d failure(s)\n", failures);
-  return failures ? 1 : 0;
+  return t_done("t_check_lib");
 }
