@@ -64,5 +64,6 @@ int cmd_ref(const cli_cmd *cmd, int argc, char **argv);
 int cmd_run(const cli_cmd *cmd, int argc, char **argv);
 int cmd_check(const cli_cmd *cmd, int argc, char **argv);
 int cmd_bench(const cli_cmd *cmd, int argc, char **argv);
+int cmd_demo(const cli_cmd *cmd, int argc, char **argv);
 
 #endif

@@ -86,6 +86,17 @@ static const char help_bench[] =
     "  --peer    also time the same case in mpmath (ref/peer_mpmath.py)\n"
     "  --csv     write the table as CSV\n";
 
+static const char help_demo[] =
+    "usage: attnref demo [--dir DIR] [--path NAME] [--config JSON|FILE]\n"
+    "                    [--profile P]\n"
+    "\n"
+    "The main job on a built-in case: gen (seed 1, bound 1) -> ref (certified\n"
+    "MPFR truth) -> run --path NAME (default exact64) -> check against the\n"
+    "truth (profile fp64, fp32 for exact32), printing the report. Files go to\n"
+    "DIR (default ./attnref-demo): case, truth, candidate, check.json.\n"
+    "The default config: n=64 d=16 heads=2 layers=3 causal layernorm\n"
+    "mlp=32 gelu xent vocab=50. Exit status is check's.\n";
+
 static char help_run[4096];
 
 static cli_cmd commands[] = {
@@ -95,6 +106,8 @@ static cli_cmd commands[] = {
     {"check", "grade a candidate against the truth", help_check, cmd_check},
     {"bench ref", "time the reference against its cost model", help_bench,
      cmd_bench},
+    {"demo", "gen -> ref -> run -> check on a built-in case", help_demo,
+     cmd_demo},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
