@@ -157,6 +157,11 @@ static void backward_cols(const fa_head *h, const real *q, const real *k,
             g + i0 * ld, ld, u + j0 * ld, ld, 0, D, BC);
     for (int64_t rr = 0; rr < br; rr++)
       ds_row(D + rr * BC, S + rr * BC, bc, r[i0 + rr]);
+    /* Row 0 of a causal head (every row when n = 1) sees one key: F_0 = e_0
+     * and dS_0 = dP_00 - r_0 = 0 exactly, but the two are rounded apart.
+     * Exact zeros there make dQ, dK (and dWq, dWk) exactly 0 for n = 1. */
+    if (i0 == 0 && j0 == 0 && (h->causal || n == 1))
+      memset(D, 0, (size_t)bc * sizeof(real));
     /* dK_j += tau dS^T Q_i, dQ_i += tau dS K_j */
     FA_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, bc, dh, br, tau, D, BC,
             q + i0 * ld, ld, 1, dk + j0 * ld, ld);

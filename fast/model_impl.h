@@ -534,8 +534,8 @@ static int layer_backward(buffers *b, int64_t l, const FA_HEAD_IMPL *head,
 /* ---- loss (section 11) ---- */
 
 /* *loss <- mse (1/2)||X_L - T||^2 | linear <X_L, C> |
- * xent (1/n) sum_i (lse_i - Lg_{i,y_i}), Lg = X_L Wu; xent keeps softmax(Lg)
- * by rows. Returns 0, or 1 when out of memory. */
+ * xent (1/n) sum_i (lse_i - Lg_{i,y_i}), Lg = X_L Wu; xent keeps
+ * P = softmax(Lg) by rows, e^(Lg - max) / sum, the sum accumulated. Returns 0, or 1 when out of memory. */
 static int loss_forward(buffers *b, const int64_t *labels, acc *loss) {
   int64_t n = b->n, d = b->d, V = b->V, nd = n * d;
   const real *x = b->act + b->L * nd;
@@ -561,13 +561,17 @@ static int loss_forward(buffers *b, const int64_t *labels, acc *loss) {
   gemm(0, 0, n, V, d, 1, x, d, b->unembed, V, 0, lg, V);
 #pragma omp parallel for if (n * V > SPLIT_WORK) schedule(static)
   for (int64_t i = 0; i < n; i++) {
-    real *li = lg + i * V, mx = li[0];
+    real *li = lg + i * V, mx = li[0], ly = li[labels[i]];
     for (int64_t j = 1; j < V; j++) mx = li[j] > mx ? li[j] : mx;
     acc se = 0;
-    for (int64_t j = 0; j < V; j++) se += exp(li[j] - mx);
-    real lse = mx + (real)log(se);
-    row[i] = (acc)lse - li[labels[i]];
-    for (int64_t j = 0; j < V; j++) li[j] = exp(li[j] - lse);
+    for (int64_t j = 0; j < V; j++) {
+      li[j] = exp(li[j] - mx);
+      se += li[j];
+    }
+    /* lse - Lg_y = (mx - Lg_y) + log(se): no cancellation when the label
+     * holds the largest logit (se near 1, the loss near 0) */
+    row[i] = (acc)(mx - ly) + log(se);
+    for (int64_t j = 0; j < V; j++) li[j] = (real)(li[j] / se);
   }
   for (int64_t i = 0; i < n; i++) s += row[i];
   free(row);
@@ -598,9 +602,17 @@ static int loss_backward(buffers *b, const int64_t *labels, real *dx,
   if (b->oom)
     return ar_fail(err, AR_FAIL_INTERNAL, "%s: out of memory (xent backward)",
                    b->source);
-  for (int64_t i = 0; i < n; i++)
-    for (int64_t j = 0; j < V; j++)
-      dlg[i * V + j] = (b->probs[i * V + j] - (j == labels[i])) / (real)n;
+  /* the label's entry P_iy - 1 as minus the other probabilities (they sum
+   * to 1 - P_iy): no cancellation when P_iy is near 1 */
+  for (int64_t i = 0; i < n; i++) {
+    const real *pi = b->probs + i * V;
+    acc rest = 0;
+    for (int64_t j = 0; j < V; j++) {
+      dlg[i * V + j] = pi[j] / (real)n;
+      if (j != labels[i]) rest += pi[j];
+    }
+    dlg[i * V + labels[i]] = (real)(-rest / (acc)n);
+  }
   gemm(1, 0, d, V, n, 1, x, d, dlg, V, 0, dwu, V);
   gemm(0, 1, n, d, V, 1, dlg, V, b->unembed, V, 0, dx, d);
   return put_matrix(out, "grad.unembed", d, V, dwu, err);
