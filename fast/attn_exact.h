@@ -22,8 +22,13 @@
 #include "attn_head.h"
 #include "model.h"
 
+/* Tile sizes (a build may override them with -D): BR x BC score tiles. */
+#ifndef FA_EXACT_TILE_ROWS
 #define FA_EXACT_TILE_ROWS 128 /* BR */
+#endif
+#ifndef FA_EXACT_TILE_COLS
 #define FA_EXACT_TILE_COLS 128 /* BC */
+#endif
 
 extern const fa_head_impl fa_head_exact;         /* double */
 extern const fa_head_impl_f32 fa_head_exact_f32; /* float */

@@ -76,7 +76,7 @@ static void forward_rows(const fa_head *h, const real *q, const real *k,
       real m_new = row_max(s, nc);
       if (mx[r] > m_new) m_new = mx[r];
       real sum = exp_row(s, nc, bc, m_new);
-      real scale = exp(mx[r] - m_new); /* 0 on the first tile */
+      real scale = FA_EXP(mx[r] - m_new); /* 0 on the first tile */
       l[r] = l[r] * scale + sum;
       mx[r] = m_new;
       if (scale != 1) {

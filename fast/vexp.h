@@ -8,21 +8,21 @@
  * truncation is below half an ulp), 2^k built in the exponent bits.
  * Arguments below the smallest normal result give 0 (the tiles only take
  * exp of scores minus their row maximum, so such terms are below 2^-1021 of
- * the row's sum); arguments are never above 0 there, but up to log(max) is
- * handled. Max error about 1 ulp (tests/fast/test_vexp.c). */
+ * the row's sum). The domain is x <= 709 (double), x <= 88 (float): the
+ * tiles' arguments are never above 0 (up to rounding). Max error about
+ * 1 ulp (tests/fast/t_fast_vexp.c). */
 #ifndef ATTNREF_FAST_VEXP_H
 #define ATTNREF_FAST_VEXP_H
 
 #include <stdint.h>
 #include <string.h>
 
-/* exp(x) in double, 0 for x < -708 */
+/* exp(x) in double for x <= 709, 0 for x <= -708 */
 static inline __attribute__((always_inline)) double fa_exp64(double x) {
   const double shift = 0x1.8p52; /* t = x/ln2 + shift holds round(x/ln2) in its low bits */
   const double ln2_hi = 0x1.62e42fee00000p-1; /* k * ln2_hi exact for |k| < 2^11 */
   const double ln2_lo = 0x1.a39ef35793c76p-33;
-  double xc = x < -708.0 ? -708.0 : x;
-  xc = xc > 709.0 ? 709.0 : xc;
+  double xc = x > -708.0 ? x : -708.0; /* keeps 2^k normal; a max */
   double t = xc * 0x1.71547652b82fep0 + shift;
   double kd = t - shift;
   double r = (xc - kd * ln2_hi) - kd * ln2_lo;
@@ -46,16 +46,16 @@ static inline __attribute__((always_inline)) double fa_exp64(double x) {
   int64_t eb = (tb - sb + 1023) << 52; /* bits of 2^k */
   double two_k;
   memcpy(&two_k, &eb, sizeof two_k);
-  return x < -708.0 ? 0.0 : p * two_k;
+  double e = p * two_k;
+  return x > -708.0 ? e : 0.0;
 }
 
-/* exp(x) in float, 0 for x < -87 */
+/* exp(x) in float for x <= 88, 0 for x <= -87 */
 static inline __attribute__((always_inline)) float fa_exp32(float x) {
   const float shift = 0x1.8p23f;
   const float ln2_hi = 0x1.62e4p-1f; /* k * ln2_hi exact for |k| < 2^8 */
   const float ln2_lo = 0x1.7f7d1cp-20f;
-  float xc = x < -87.0f ? -87.0f : x;
-  xc = xc > 88.0f ? 88.0f : xc;
+  float xc = x > -87.0f ? x : -87.0f;
   float t = xc * 0x1.715476p0f + shift;
   float kd = t - shift;
   float r = (xc - kd * ln2_hi) - kd * ln2_lo;
@@ -73,7 +73,8 @@ static inline __attribute__((always_inline)) float fa_exp32(float x) {
   int32_t eb = (int32_t)((uint32_t)(tb - sb + 127) << 23);
   float two_k;
   memcpy(&two_k, &eb, sizeof two_k);
-  return x < -87.0f ? 0.0f : p * two_k;
+  float e = p * two_k;
+  return x > -87.0f ? e : 0.0f;
 }
 
 #endif
