@@ -201,6 +201,7 @@ int cmd_bench(const cli_cmd *cmd, int argc, char **argv) {
   csv_add(&csv, &csvlen, &csvcap,
           "item,count,cost_ns_at_p,cost_ns_at_p2,seconds\n");
   double predicted = 0;
+  double cost_p[BENCH_NOPS], cost_p2[BENCH_NOPS];
   uint64_t total_ops = 0;
   for (int op = 0; op < BENCH_NOPS; op++) {
     uint64_t n = count_of(&counts, op);
@@ -211,6 +212,8 @@ int cmd_bench(const cli_cmd *cmd, int argc, char **argv) {
       ar_fail(&err, AR_FAIL_INTERNAL, "bench: out of memory");
       goto fail;
     }
+    cost_p[op] = c1;
+    cost_p2[op] = c2;
     double secs = 1e-9 * (double)n * (c1 + c2) / 2;
     predicted += secs;
     printf("%-10s %-11s %14llu %10.1f %10.1f %12.4f\n", bench_op_names[op],
@@ -231,6 +234,21 @@ int cmd_bench(const cli_cmd *cmd, int argc, char **argv) {
   printf("measured   %10.4f s\n", measured);
   printf("ratio      %10.3f measured/predicted (goal <= 1.5)%s\n", ratio,
          ratio <= 1.5 ? "" : "  ABOVE GOAL");
+  /* The same counts costed as if every dot/sum term were one plain mpfr_fma /
+   * mpfr_add (what a not-correctly-rounded reference would pay): shows what
+   * the correctly rounded mpfr_dot/mpfr_sum cost on top. */
+  double naive = predicted;
+  static const int plain_of[2][2] = {{BENCH_DOT_TERM, BENCH_FMA},
+                                     {BENCH_SUM_TERM, BENCH_ADD}};
+  for (int k = 0; k < 2; k++) {
+    double n = (double)count_of(&counts, plain_of[k][0]);
+    naive += 1e-9 * n *
+             ((cost_p[plain_of[k][1]] + cost_p2[plain_of[k][1]]) -
+              (cost_p[plain_of[k][0]] + cost_p2[plain_of[k][0]])) / 2;
+  }
+  printf("ratio      %10.3f measured/predicted with dot/sum terms costed as "
+         "plain fma/add (%.4f s)\n",
+         naive > 0 ? measured / naive : INFINITY, naive);
   char line[256];
   snprintf(line, sizeof line,
            "predicted,,,,%.6g\nmeasured,,,,%.6g\nratio_measured_over_predicted,"
