@@ -279,44 +279,6 @@ void ar_check_print(FILE *f, const ar_check_result *r) {
           r->count, r->profile->name, ar_check_all_pass(r) ? "PASS" : "FAIL");
 }
 
-int ar_write_file_atomic(const char *path, const char *data, size_t len,
-                         ar_error *err) {
-  struct stat st; /* a folder or device there is a mistake, not a target */
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-    return ar_fail(err, AR_FAIL_INPUT,
-                   "%s: exists and is not a regular file; not overwritten",
-                   path);
-  char *tmp = malloc(strlen(path) + 16);
-  if (!tmp) return ar_fail(err, AR_FAIL_INTERNAL, "%s: out of memory", path);
-  sprintf(tmp, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    ar_fail(err, AR_FAIL_INPUT, "%s: cannot write: %s", path, strerror(errno));
-    free(tmp);
-    return err->code;
-  }
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask); /* mkstemp made it 0600 */
-  size_t done = 0;
-  while (done < len) {
-    ssize_t w = write(fd, data + done, len - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;
-    done += (size_t)w;
-  }
-  int ok = done == len && fsync(fd) == 0;
-  int saved = errno;
-  if (close(fd) != 0 && ok) ok = 0, saved = errno;
-  if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
-  if (!ok) {
-    unlink(tmp);
-    ar_fail(err, AR_FAIL_INPUT, "%s: cannot write: %s", path, strerror(saved));
-  }
-  free(tmp);
-  return ok ? AR_OK : err->code;
-}
-
 /* JSON numbers cannot be NaN/Inf: those metrics become null. */
 static int add_num(cJSON *o, const char *k, double v) {
   return (isfinite(v) ? cJSON_AddNumberToObject(o, k, v)

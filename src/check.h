@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "atomic_file.h" /* ar_write_file_atomic, used by every report writer */
 #include "error.h"
 #include "tensor.h"
 
@@ -85,9 +86,5 @@ int ar_check_write_junit(const char *path, const ar_check_result *r,
                          const char *truth_path, const char *cand_path,
                          ar_error *err);
 
-/* Writes len bytes to path atomically (temp file in the same folder, fsync,
- * rename). */
-int ar_write_file_atomic(const char *path, const char *data, size_t len,
-                         ar_error *err);
 
 #endif

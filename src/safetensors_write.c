@@ -1,19 +1,14 @@
 /* safetensors writer: header via cJSON (sizes written as plain integers, as
  * strict readers expect), tensors sorted by name and packed contiguously, the
  * header padded with spaces to a multiple of 8 bytes as the HuggingFace
- * library does. The file appears whole or not at all: it is written to a
- * temporary file in the same folder, synced, then renamed over the target. */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
+ * library does. The file appears whole or not at all (atomic_file.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "atomic_file.h"
 #include "le_bytes.h"
 #include "printable.h"
 #include "safetensors.h"
@@ -111,14 +106,23 @@ static void encode(const ar_tensor *t, int64_t at, unsigned char *p, size_t k) {
   }
 }
 
-static int write_all(FILE *f, const char *header, size_t hlen,
-                     ar_tensor *const *order, size_t count) {
+/* The bytes of the file: length, header, then each tensor's data in order. */
+typedef struct body {
+  const char *header;
+  size_t hlen;
+  ar_tensor *const *order;
+  size_t count;
+} body;
+
+static int write_body(FILE *f, void *ctx) {
+  const body *b = ctx;
   unsigned char len8[8], *buf = malloc(CHUNK);
   if (!buf) return 0;
-  ar_put_le_u64(len8, (uint64_t)hlen);
-  int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
-  for (size_t i = 0; ok && i < count; i++) {
-    const ar_tensor *t = order[i];
+  ar_put_le_u64(len8, (uint64_t)b->hlen);
+  int ok = fwrite(len8, 1, 8, f) == 8 &&
+           fwrite(b->header, 1, b->hlen, f) == b->hlen;
+  for (size_t i = 0; ok && i < b->count; i++) {
+    const ar_tensor *t = b->order[i];
     size_t esz = ar_dtype_size(t->dtype), per = CHUNK / esz;
     for (int64_t done = 0; ok && done < t->numel;) {
       size_t k = (size_t)(t->numel - done) < per ? (size_t)(t->numel - done)
@@ -129,7 +133,7 @@ static int write_all(FILE *f, const char *header, size_t hlen,
     }
   }
   free(buf);
-  return ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+  return ok;
 }
 
 /* Tensors must be nameable in a header and hold the array their dtype says. */
@@ -148,66 +152,24 @@ static int check_tensors(const char *path, const ar_tensorset *s,
   return AR_OK;
 }
 
-/* Best effort: make the rename itself durable. */
-static void sync_dir(const char *path) {
-  char *copy = strdup(path);
-  if (!copy) return;
-  int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  free(copy);
-}
-
 int ar_safetensors_write(const char *path, const ar_tensorset *s,
                          ar_error *err) {
   int rc = check_tensors(path, s, err);
   if (rc) return rc;
-  struct stat st; /* a folder or device there is a mistake, not a target */
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-    return ar_fail(err, AR_FAIL_INPUT,
-                   "%s: exists and is not a regular file; not overwritten", path);
   ar_tensor **order = malloc((s->count ? s->count : 1) * sizeof *order);
   if (!order) return ar_fail(err, AR_FAIL_INTERNAL, "out of memory");
   for (size_t i = 0; i < s->count; i++) order[i] = &s->t[i];
   qsort(order, s->count, sizeof *order, by_name);
   size_t hlen = 0;
   char *header = make_header(path, s, order, &hlen, err);
-  char *tmp = malloc(strlen(path) + 16);
   if (!header) {
     rc = err && err->code ? err->code : AR_FAIL_INTERNAL;
     goto done;
   }
-  if (!tmp) {
-    rc = ar_fail(err, AR_FAIL_INTERNAL, "out of memory");
-    goto done;
-  }
-  sprintf(tmp, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    rc = ar_fail(err, AR_FAIL_INPUT, "%s: cannot create a temporary file: %s",
-                 path, strerror(errno));
-    goto done;
-  }
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask); /* mkstemp made it 0600 */
-  FILE *f = fdopen(fd, "wb");
-  int ok = f && write_all(f, header, hlen, order, s->count);
-  int saved = errno;
-  if ((f ? fclose(f) : close(fd)) != 0 && ok) ok = 0, saved = errno;
-  if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
-  if (!ok) {
-    unlink(tmp);
-    rc = ar_fail(err, AR_FAIL_INPUT, "%s: write failed: %s", path,
-                 strerror(saved));
-  } else {
-    sync_dir(path);
-  }
+  body b = {header, hlen, order, s->count};
+  rc = ar_atomic_write(path, write_body, &b, err);
 done:
   free(order);
   free(header);
-  free(tmp);
   return rc;
 }
