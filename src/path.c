@@ -4,6 +4,9 @@
 
 #include "../fast/fast.h"
 #include "../ref/ref.h"
+#ifdef ATTNREF_HAVE_CUDA
+#include "../gpu/gpu.h"
+#endif
 
 /* Every path compiled into this build. Paths of optional parts (CUDA) are
  * added under their build flags. */
@@ -12,6 +15,10 @@ static const ar_path *const registry[] = {
     &ar_path_exact64,
     &ar_path_exact32,
     &ar_path_approx,
+#ifdef ATTNREF_HAVE_CUDA
+    &ar_path_gpu_exact64,
+    &ar_path_gpu_exact32,
+#endif
     NULL,
 };
 
