@@ -65,5 +65,7 @@ int cmd_run(const cli_cmd *cmd, int argc, char **argv);
 int cmd_check(const cli_cmd *cmd, int argc, char **argv);
 int cmd_bench(const cli_cmd *cmd, int argc, char **argv);
 int cmd_demo(const cli_cmd *cmd, int argc, char **argv);
+int cmd_audit(const cli_cmd *cmd, int argc, char **argv);
+int cmd_bench_fast(const cli_cmd *cmd, int argc, char **argv);
 
 #endif

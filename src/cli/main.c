@@ -1,4 +1,5 @@
-/* attnref: one command, subcommands gen | ref | run | check | bench ref. */
+/* attnref: one command, subcommands gen | ref | run | check | bench ref | demo |
+ * audit | bench fast. */
 #include <stdio.h>
 #include <string.h>
 
@@ -97,6 +98,54 @@ static const char help_demo[] =
     "The default config: n=64 d=16 heads=2 layers=3 causal layernorm\n"
     "mlp=32 gelu xent vocab=50. Exit status is check's.\n";
 
+static const char help_audit[] =
+    "usage: attnref audit --truth TRUTH --candidate CAND [--plot FILE.png]\n"
+    "                     [--csv FILE] [--json FILE] [--max-memory SIZE]\n"
+    "\n"
+    "How the candidate's error grows through the layers. Per layer l: the\n"
+    "forward error of act.layers.l and the backward error of\n"
+    "grad.act.layers.l, each as normwise ||c-t||/||t||, max|c-t|/max|t| and\n"
+    "max |c-t|/|t| over t != 0 (check's metrics); the growth factor of the\n"
+    "normwise error, err_l/err_{l-1} forward and err_l/err_{l+1} backward\n"
+    "(the adjoint runs from the last layer down; '-' where both errors are 0,\n"
+    "'inf' where only the earlier one is); the geometric-mean growth per\n"
+    "layer; then the parameter gradients' errors grouped by layer.\n"
+    "\n"
+    "  --plot  PNG of error vs layer (log y), forward and backward, drawn by\n"
+    "          gnuplot (pngcairo or png; $ATTNREF_GNUPLOT names another\n"
+    "          executable); without gnuplot the table is still printed\n"
+    "  --csv   one row per tensor: kind,layer,tensor,normwise,max_rel,\n"
+    "          max_elem_rel,growth\n"
+    "  --json  the same as JSON\n"
+    "\n"
+    "exit status: 0 audited, 2 usage or input error (a file unreadable, a\n"
+    "layer output missing from either file or of another shape)\n";
+
+static const char help_bench_fast[] =
+    "usage: attnref bench fast [--quick] [--peer] [--csv FILE] [--budget S]\n"
+    "                          [--threads T] [--bound B]\n"
+    "\n"
+    "exact64 against approx, forward + backward of one attention layer (one\n"
+    "head, d = d_h, no norm, no MLP, residual, linear loss; seed 1):\n"
+    "n = 1k..8k for d_h in {4, 8, 16}, g in {2, 4, 6}, causal and not, and\n"
+    "the target case d_h = 8, g = 4 at n = 16k, 32k, 64k. Prints times, the\n"
+    "speedup, each run's peak RSS (every run is its own child process), the\n"
+    "normwise error of approx's act and grad.x against exact64's, and\n"
+    "exact64's GFLOP/s at n=4096 d=64 heads=4 next to cblas_dgemm's in the\n"
+    "same run; then which targets were met.\n"
+    "\n"
+    "  --quick    n up to 4k, d_h in {4, 8}, g in {2, 4} (a smoke test)\n"
+    "  --peer     also PyTorch autograd, float64 (tests/interop/torch_time.py\n"
+    "             under /usr/bin/python3, or $ATTNREF_PYTHON)\n"
+    "  --csv      one row per measurement: case,path,n,d,heads,d_h,g,rank,\n"
+    "             causal,threads,seconds,speedup_vs_exact64,peak_rss_mb,\n"
+    "             err_act,err_grad_x,gflops,status\n"
+    "  --budget   seconds: a run predicted from the one at n/2 to take longer\n"
+    "             is skipped, \"skipped (budget)\" (default 60); any run is\n"
+    "             stopped after 3 budgets + 30 s\n"
+    "  --threads  threads for every path and torch (default: OpenMP's)\n"
+    "  --bound    case entries uniform in [-B, B] (default 1, as attnref gen)\n";
+
 static char help_run[4096];
 
 static cli_cmd commands[] = {
@@ -108,6 +157,10 @@ static cli_cmd commands[] = {
      cmd_bench},
     {"demo", "gen -> ref -> run -> check on a built-in case", help_demo,
      cmd_demo},
+    {"audit", "per-layer error growth, forward and backward", help_audit,
+     cmd_audit},
+    {"bench fast", "time exact64 against approx (and PyTorch)",
+     help_bench_fast, cmd_bench_fast},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
@@ -179,7 +232,7 @@ int main(int argc, char **argv) {
   cli_cmd *c = find_cmd(argc - 1, argv + 1, &used);
   if (!c) {
     if (!strcmp(argv[1], "bench"))
-      fprintf(stderr, "attnref bench: expected \"bench ref\" (see attnref help bench)\n");
+      fprintf(stderr, "attnref bench: expected \"bench ref\" or \"bench fast\" (see attnref help bench)\n");
     else
       fprintf(stderr, "attnref: unknown command \"%s\" (see attnref --help)\n",
               argv[1]);
