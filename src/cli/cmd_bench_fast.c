@@ -231,10 +231,14 @@ static double predict(const meas *prev, int64_t n0, int64_t n, double p) {
   if (n0 <= 0 || prev->state != M_OK) return 0;
   return prev->seconds * pow((double)n / (double)n0, p);
 }
-/* a run after a skipped or timed-out smaller one is skipped too */
+/* a run after a skipped or timed-out smaller one is skipped too, for the
+ * same reason (a time limit reached: the budget) */
 static int after_skip(const meas *prev, int64_t n0) {
   return n0 > 0 && (prev->state == M_BUDGET || prev->state == M_TIMEOUT ||
                     prev->state == M_MEMORY);
+}
+static int skip_state(const meas *prev) {
+  return prev->state == M_MEMORY ? M_MEMORY : M_BUDGET;
 }
 
 typedef struct sweep {
@@ -293,8 +297,9 @@ static void run_point(sweep *w, series *sr, int64_t n, int64_t dh, int causal,
   const char *kase = n > 8192 ? "target" : "sweep";
 
   meas ex = {M_NOT_RUN, 0, 0, ""};
-  if (after_skip(&sr->exact_prev, sr->exact_n) ||
-      predict(&sr->exact_prev, sr->exact_n, n, 2) > w->budget)
+  if (after_skip(&sr->exact_prev, sr->exact_n))
+    ex.state = skip_state(&sr->exact_prev);
+  else if (predict(&sr->exact_prev, sr->exact_n, n, 2) > w->budget)
     ex.state = M_BUDGET;
   else
     time_path(&c, w->bound, &ar_path_exact64, 0, w->threads, w->quick, w->limit, exact_f,
@@ -311,8 +316,9 @@ static void run_point(sweep *w, series *sr, int64_t n, int64_t dh, int causal,
                                 (sr->torch_prev.rss_mb - w->baseline_mb) *
                                     pow((double)n / sr->torch_n, 2)
                           : 0;
-    if (after_skip(&sr->torch_prev, sr->torch_n) ||
-        predict(&sr->torch_prev, sr->torch_n, n, 2) > w->budget)
+    if (after_skip(&sr->torch_prev, sr->torch_n))
+      to.state = skip_state(&sr->torch_prev);
+    else if (predict(&sr->torch_prev, sr->torch_n, n, 2) > w->budget)
       to.state = M_BUDGET;
     else if (avail > 0 && rss_pred > 0.5 * avail) {
       to.state = M_MEMORY;
@@ -352,8 +358,9 @@ static void run_point(sweep *w, series *sr, int64_t n, int64_t dh, int causal,
     po.threads = w->threads;
     int64_t need = ar_path_approx.memory_needed(&c, &po);
     double avail = bf_mem_available_mb();
-    if (after_skip(&sr->approx_prev[g], sr->approx_n[g]) ||
-        predict(&sr->approx_prev[g], sr->approx_n[g], n, 1) > w->budget)
+    if (after_skip(&sr->approx_prev[g], sr->approx_n[g]))
+      ap.state = skip_state(&sr->approx_prev[g]);
+    else if (predict(&sr->approx_prev[g], sr->approx_n[g], n, 1) > w->budget)
       ap.state = M_BUDGET;
     else if (need < 0 || (avail > 0 && (double)need / 1048576.0 > 0.5 * avail))
       ap.state = M_MEMORY;
@@ -460,6 +467,13 @@ int cmd_bench_fast(const cli_cmd *cmd, int argc, char **argv) {
          quick ? " (quick)" : "", w.threads, w.threads == 1 ? "" : "s",
          sysconf(_SC_NPROCESSORS_ONLN), cpu, bf_mem_available_mb(), w.bound,
          w.bound);
+  char load[128] = "?";
+  FILE *lf = fopen("/proc/loadavg", "r");
+  if (lf) {
+    if (fgets(load, sizeof load, lf)) load[strcspn(load, "\n")] = '\0';
+    fclose(lf);
+  }
+  printf("load average at start: %s\n", load);
   printf("each measurement runs in its own child; an empty child's peak RSS "
          "is %.1f MiB (included in every peak below); budget %.0f s per run "
          "(time limit %.0f s)\n",
@@ -526,6 +540,12 @@ int cmd_bench_fast(const cli_cmd *cmd, int argc, char **argv) {
     }
   rmdir(tmpdir);
 
+  lf = fopen("/proc/loadavg", "r");
+  if (lf) {
+    if (fgets(load, sizeof load, lf)) load[strcspn(load, "\n")] = '\0';
+    fclose(lf);
+    printf("\nload average at the end: %s\n", load);
+  }
   /* the targets, said plainly */
   printf("\ntargets%s:\n", quick ? " (quick run: smaller sizes than the "
                                    "targets name)" : "");
