@@ -67,5 +67,6 @@ int cmd_bench(const cli_cmd *cmd, int argc, char **argv);
 int cmd_demo(const cli_cmd *cmd, int argc, char **argv);
 int cmd_audit(const cli_cmd *cmd, int argc, char **argv);
 int cmd_bench_fast(const cli_cmd *cmd, int argc, char **argv);
+int cmd_bounds(const cli_cmd *cmd, int argc, char **argv);
 
 #endif

@@ -146,6 +146,29 @@ static const char help_bench_fast[] =
     "  --threads  threads for every path and torch (default: OpenMP's)\n"
     "  --bound    case entries uniform in [-B, B] (default 1, as attnref gen)\n";
 
+static const char help_bounds[] =
+    "usage: attnref bounds [--quick] [--out DIR] [--radius R] [--mpfr-max N]\n"
+    "                      [--target T] [--no-plots]\n"
+    "\n"
+    "The error harness (error_reports/BOUNDS.md): the approx path against\n"
+    "exact truth. 1) n = 2^7..2^16 at a fixed score radius R, degree g the\n"
+    "smallest even one with eps(g,R) <= n^-c (c = 1, 2): every result's error,\n"
+    "log-log slopes, and the proven a-priori bound of every result checked\n"
+    "element by element; 2) depth L = 1..8, per-layer errors, fresh vs carried;\n"
+    "3) the entry bound B: degree, rank and time for a target error against\n"
+    "exact64; 4) exact64, exact32 and bf16-input floors. Uniform and outlier\n"
+    "inputs. Writes DIR/REPORT.md, DIR/csv/*.csv, DIR/plots/*.png (gnuplot).\n"
+    "\n"
+    "  --quick     a reduced sweep (under a minute; the CTest)\n"
+    "  --out       output folder (default error_reports)\n"
+    "  --radius    part 1's fixed score radius R (default 0.5)\n"
+    "  --mpfr-max  MPFR truth up to this n, exact64 above (default 512)\n"
+    "  --target    part 3's relative error target (default 1e-6)\n"
+    "  --no-plots  skip gnuplot\n"
+    "\n"
+    "exit status: 0 every proven bound held, 1 a measured error exceeded its\n"
+    "proven bound, 2 usage error, 3 internal\n";
+
 static char help_run[4096];
 
 static cli_cmd commands[] = {
@@ -161,6 +184,8 @@ static cli_cmd commands[] = {
      cmd_audit},
     {"bench fast", "time exact64 against approx (and PyTorch)",
      help_bench_fast, cmd_bench_fast},
+    {"bounds", "error harness: approx vs truth, proven bounds, report",
+     help_bounds, cmd_bounds},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
