@@ -18,6 +18,8 @@ static const ar_path *const registry[] = {
 #ifdef ATTNREF_HAVE_CUDA
     &ar_path_gpu_exact64,
     &ar_path_gpu_exact32,
+    &ar_path_gpu_approx,
+    &ar_path_gpu_approx64,
 #endif
     NULL,
 };

@@ -1,0 +1,153 @@
+/* gpu-exact64 and gpu-exact32 through the path registry:
+ *  - against the MPFR truth (ref path) on small generated cases that
+ *    together use every feature (heads, causal, residual off, both norms,
+ *    MLP relu and gelu, each loss, three layers, a given scale) and the GPU
+ *    tile boundaries (32 rows in double, 64 in float): gpu-exact64 passes
+ *    the fp64 profile, gpu-exact32 the fp32 profile (the rank-collapse case
+ *    of t-fast-vs-ref is graded by fp64 only, for the reason given there);
+ *  - against the CPU path exact64 at n = 2048 (d_h = 64, causal and not,
+ *    layernorm, MLP): gpu-exact64 within fp64 of it; gpu-exact32's
+ *    normwise error from it, tensor by tensor, at most 4 times that of the
+ *    CPU's exact32 (or 4 x 2^-23): a float model of this size is not within
+ *    the fp32 profile of the truth everywhere (CPU exact32 misses it on
+ *    single elements of dWq), so the GPU's float head is held to its CPU
+ *    peer;
+ *  - results carry attnref.path, attnref.device, attnref.config, and
+ *    gpu-exact32 writes F32 values.
+ * Exits 77 without a device. Usage: t_gpu_exact_paths [seed] [large-n]
+ * (the CPU emulation runs the large cases at a smaller n). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fast/fast.h"
+#include "fastutil.h"
+#include "gpu/gpu.h"
+#include "gpuutil.h"
+#include "ref/ref.h"
+#include "src/path.h"
+
+typedef struct tcase_spec {
+  const char *json;
+  int fp32; /* gpu-exact32 graded by fp32 too */
+} tcase_spec;
+
+static const tcase_spec small[] = {
+    {"{\"n\":5,\"d\":4,\"heads\":1,\"layers\":1}", 1},
+    {"{\"n\":13,\"d\":12,\"heads\":2,\"layers\":3,\"causal\":true,"
+     "\"norm\":\"layernorm\",\"mlp\":12,\"activation\":\"gelu\","
+     "\"loss\":\"xent\",\"vocab\":7}", 1},
+    {"{\"n\":9,\"d\":6,\"heads\":3,\"layers\":3,\"norm\":\"rmsnorm\","
+     "\"mlp\":5,\"activation\":\"relu\",\"loss\":\"linear\"}", 1},
+    {"{\"n\":7,\"d\":4,\"heads\":2,\"layers\":1,\"residual\":false,"
+     "\"causal\":true,\"norm\":\"layernorm\",\"mlp\":6,"
+     "\"activation\":\"gelu\",\"loss\":\"linear\"}", 1},
+    {"{\"n\":8,\"d\":8,\"heads\":2,\"layers\":3,\"residual\":false,"
+     "\"loss\":\"linear\"}", 0},
+    {"{\"n\":11,\"d\":4,\"heads\":1,\"layers\":1,\"residual\":false,"
+     "\"scale\":0.3}", 1},
+    {"{\"n\":1,\"d\":4,\"heads\":2,\"layers\":2,\"causal\":true,"
+     "\"norm\":\"layernorm\",\"mlp\":3,\"loss\":\"xent\",\"vocab\":3}", 1},
+    {"{\"n\":1,\"d\":4,\"heads\":1,\"layers\":1}", 1},
+    /* GPU tiles: 32 (double), 64 (float) */
+    {"{\"n\":31,\"d\":4,\"heads\":1,\"layers\":1,\"causal\":true,"
+     "\"loss\":\"linear\"}", 1},
+    {"{\"n\":33,\"d\":34,\"heads\":2,\"layers\":1,\"causal\":true}", 1},
+    {"{\"n\":64,\"d\":4,\"heads\":1,\"layers\":1}", 1},
+    {"{\"n\":65,\"d\":8,\"heads\":2,\"layers\":1,\"causal\":true,"
+     "\"norm\":\"rmsnorm\",\"mlp\":8,\"activation\":\"gelu\"}", 1},
+    {"{\"n\":150,\"d\":4,\"heads\":1,\"layers\":1,\"causal\":true,"
+     "\"loss\":\"xent\",\"vocab\":5}", 1},
+};
+
+static void check_meta(const ar_tensorset *r, const char *path) {
+  const char *p = ar_tensorset_get_meta(r, AR_META_PATH);
+  CHECK(p && strcmp(p, path) == 0, "%s: attnref.path is %s", path,
+        p ? p : "(none)");
+  CHECK(ar_tensorset_get_meta(r, "attnref.device") != NULL,
+        "%s: attnref.device", path);
+  CHECK(ar_tensorset_get_meta(r, "attnref.config") != NULL,
+        "%s: attnref.config", path);
+}
+
+static void check_f32(const ar_tensorset *r) {
+  for (size_t t = 0; t < r->count; t++) {
+    const ar_tensor *x = &r->t[t];
+    int floats = x->dtype == AR_F32;
+    for (int64_t e = 0; e < x->numel && floats; e++)
+      floats = (double)(float)x->data[e] == x->data[e];
+    CHECK(floats, "gpu-exact32 %s: not F32 values", x->name);
+  }
+}
+
+int main(int argc, char **argv) {
+  uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 11;
+  int64_t large = argc > 2 ? strtoll(argv[2], NULL, 10) : 2048;
+  gpu_test_require_device("t_gpu_exact_paths");
+  const ar_path *g64 = &ar_path_gpu_exact64, *g32 = &ar_path_gpu_exact32;
+#ifdef ATTNREF_HAVE_CUDA /* the CUDA build registers them */
+  CHECK(ar_path_find("gpu-exact64") == g64 &&
+            ar_path_find("gpu-exact32") == g32,
+        "gpu-exact64 / gpu-exact32 not registered");
+#endif
+  const int count = (int)(sizeof small / sizeof small[0]);
+  for (int i = 0; i < count; i++) {
+    fcase k;
+    fcase_make(&k, small[i].json, seed + (uint64_t)i, 1.0);
+    ar_tensorset truth, c64, c32;
+    run_path(&ar_path_ref, &k, 0, &truth);
+    run_path(g64, &k, 0, &c64);
+    run_path(g32, &k, 0, &c32);
+    CHECK(grade(&truth, &c64, "fp64", &k, "gpu-exact64"), "gpu-exact64 on %s",
+          small[i].json);
+    if (small[i].fp32)
+      CHECK(grade(&truth, &c32, "fp32", &k, "gpu-exact32"),
+            "gpu-exact32 on %s", small[i].json);
+    check_meta(&c64, "gpu-exact64");
+    check_meta(&c32, "gpu-exact32");
+    check_f32(&c32);
+    ar_tensorset_free(&truth);
+    ar_tensorset_free(&c64);
+    ar_tensorset_free(&c32);
+    fcase_free(&k);
+  }
+  /* large n against the CPU's exact64 */
+  for (int causal = 0; causal < 2; causal++) {
+    char json[256];
+    snprintf(json, sizeof json,
+             "{\"n\":%lld,\"d\":128,\"heads\":2,\"layers\":1,\"causal\":%s,"
+             "\"norm\":\"layernorm\",\"mlp\":64,\"activation\":\"gelu\"}",
+             (long long)large, causal ? "true" : "false");
+    fcase k;
+    fcase_make(&k, json, seed + 100 + (uint64_t)causal, 1.0);
+    ar_tensorset cpu, e32, c64, c32;
+    run_path(&ar_path_exact64, &k, 0, &cpu);
+    run_path(&ar_path_exact32, &k, 0, &e32);
+    run_path(g64, &k, 0, &c64);
+    run_path(g32, &k, 0, &c32);
+    CHECK(grade(&cpu, &c64, "fp64", &k, "gpu-exact64 vs exact64"),
+          "gpu-exact64 vs exact64 on %s", json);
+    for (size_t t = 0; t < cpu.count; t++) {
+      const ar_tensor *x = &cpu.t[t];
+      const ar_tensor *a = ar_tensorset_find(&c32, x->name),
+                      *b = ar_tensorset_find(&e32, x->name);
+      CHECK(a && b && a->numel == x->numel && b->numel == x->numel,
+            "%s missing", x->name);
+      if (!a || !b || a->numel != x->numel || b->numel != x->numel) continue;
+      double eg = normwise(a->data, x->data, x->numel),
+             ec = normwise(b->data, x->data, x->numel);
+      double lim = 4 * (ec > 0x1p-23 ? ec : 0x1p-23);
+      CHECK(eg <= lim,
+            "%s (seed %llu) %s: gpu-exact32 normwise error %.3g, above 4 x "
+            "exact32's %.3g",
+            json, (unsigned long long)k.seed, x->name, eg, ec);
+    }
+    ar_tensorset_free(&cpu);
+    ar_tensorset_free(&e32);
+    ar_tensorset_free(&c64);
+    ar_tensorset_free(&c32);
+    fcase_free(&k);
+  }
+  printf("t_gpu_exact_paths: %d small cases, 2 at n = %lld, %d failures\n",
+         count, (long long)large, failures);
+  return failures ? 1 : 0;
+}
