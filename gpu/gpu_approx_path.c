@@ -119,10 +119,25 @@ static int params_of(const ar_case *c, const ar_path_options *o,
   return AR_OK;
 }
 
-/* host memory: the model's (the device's is per head) */
-static int64_t approx_memory(const ar_config *c, const ar_path_options *o) {
-  (void)o;
-  return fa_model_bytes(c, 8);
+/* the model's host memory, the feature table (28 bytes a feature) and one
+ * head's device arrays with one block state at a time (the least the head
+ * runs with; it takes more blocks at once when the device has room) */
+static int64_t approx_memory(const ar_config *c, const ar_path_options *o,
+                             int real_bytes) {
+  int64_t model = fa_model_bytes(c, 8), dh = ar_config_head_dim(c), tot;
+  if (model < 0 || o->degree < 0 || dh > INT32_MAX) return -1;
+  int64_t r = fa_features_rank((int)dh, o->degree);
+  int64_t dev = gpu_poly_device_bytes(c->n, dh, o->degree, real_bytes, 1);
+  if (r < 0 || dev < 0 || !ar_add_ok(model, dev, &tot) ||
+      !ar_add_ok(tot, 28 * r, &tot))
+    return -1;
+  return tot;
+}
+static int64_t memory32(const ar_config *c, const ar_path_options *o) {
+  return approx_memory(c, o, 4);
+}
+static int64_t memory64(const ar_config *c, const ar_path_options *o) {
+  return approx_memory(c, o, 8);
 }
 
 typedef struct approx_state {
@@ -269,7 +284,7 @@ const ar_path ar_path_gpu_approx = {
     .summary = "double model, polynomial-method heads on the GPU in float "
                "(cuBLAS; block sums in double): --degree g, --poly "
                "taylor|chebyshev",
-    .memory_needed = approx_memory,
+    .memory_needed = memory32,
     .forward = forward32,
     .backward = bwd32,
     .release = approx_release,
@@ -279,7 +294,7 @@ const ar_path ar_path_gpu_approx64 = {
     .name = "gpu-approx64",
     .summary = "double model, polynomial-method heads on the GPU in double "
                "(cuBLAS): --degree g, --poly taylor|chebyshev",
-    .memory_needed = approx_memory,
+    .memory_needed = memory64,
     .forward = forward64,
     .backward = bwd64,
     .release = approx_release,

@@ -6,18 +6,26 @@
 
 #include "../fast/model.h"
 #include "../ref/ref.h" /* AR_META_PATH */
+#include "../src/config.h"
 #include "attn_flash.h"
 #include "gpu.h"
 #include "gpu_rt.h"
 
-/* the model's host memory (the device's is per head: one head's arrays) */
+/* the model's host memory plus one head's device arrays (heads run one at
+ * a time on the device) */
+static int64_t memory(const ar_config *c, int real_bytes) {
+  int64_t model = fa_model_bytes(c, real_bytes), tot;
+  int64_t dev = gpu_flash_device_bytes(c->n, ar_config_head_dim(c), real_bytes);
+  if (model < 0 || dev < 0 || !ar_add_ok(model, dev, &tot)) return -1;
+  return tot;
+}
 static int64_t memory64(const ar_config *c, const ar_path_options *o) {
   (void)o;
-  return fa_model_bytes(c, 8);
+  return memory(c, 8);
 }
 static int64_t memory32(const ar_config *c, const ar_path_options *o) {
   (void)o;
-  return fa_model_bytes(c, 4);
+  return memory(c, 4);
 }
 
 static const fa_head_params no_params;
