@@ -17,8 +17,9 @@
 /* Entry distributions of the input x. */
 typedef enum {
   BD_UNIFORM, /* s (2u - 1): signed uniform in [-s, s] */
-  BD_OUTLIER  /* s z, z ~ N(0,1); with probability 1e-3 z is multiplied by a
-                 factor uniform in [10, 100] (FlashAttention-3's outliers) */
+  BD_OUTLIER  /* s z, z ~ N(0,1); then round(1e-3 n) entries (at least one)
+                 at random positions are multiplied by a factor uniform in
+                 [10, 100] (FlashAttention-3's outliers) */
 } bd_dist;
 
 #define BD_OUTLIER_RATE 1e-3
@@ -89,17 +90,19 @@ typedef struct bd_err {
 bd_err bd_compare(const ar_tensorset *truth, const ar_tensorset *cand,
                   const char *name);
 
-/* worst elementwise ratio |c - t| / (b + floor_rel max|t|) over the
- * elements of tensor `name` (b from the bounds set, same shape): floor_rel
- * is an absolute rounding allowance relative to the tensor's largest
- * element (BD_ROUNDING_FLOOR; 0 for none), so that elements whose proven
- * bound is 0 in exact arithmetic (a causal row with one key) may still differ
- * by a rounding. An element with a zero denominator and c != t gives +inf.
- * *bmax <- max b. Returns -1 when a tensor is missing. */
+/* worst elementwise ratio |c - t| / (b + floor_rel m) over the elements of
+ * tensor `name`, b from the bounds set and m = M + |t| with M from the
+ * magnitude set (same shapes; mags NULL: m = the tensor's max |t|). floor_rel m is an
+ * allowance for rounding (BD_ROUNDING_FLOOR; 0 for none), so that an element
+ * whose proven bound is 0 or tiny in exact arithmetic (a causal row with one
+ * key, a cancellation) may still differ by roundings of what it sums. An
+ * element with a zero denominator and c != t gives +inf. *bmax <- max b.
+ * Returns -1 when a tensor is missing. */
 #define BD_ROUNDING_FLOOR (64 * 0x1p-53)
 int bd_bound_ratio(const ar_tensorset *truth, const ar_tensorset *cand,
-                   const ar_tensorset *bounds, const char *name,
-                   double floor_rel, double *ratio, double *bmax);
+                   const ar_tensorset *bounds, const ar_tensorset *mags,
+                   const char *name, double floor_rel, double *ratio,
+                   double *bmax);
 
 /* A double from the approx path's per-layer JSON metadata array (e.g.
  * "attnref.approx.eps"), layer l; NAN when absent or null. */
@@ -115,6 +118,15 @@ double bd_meta_layer(const ar_tensorset *out, const char *key, int64_t l);
  * arithmetic. eps >= 1 or a case out of scope: AR_FAIL_INPUT. */
 int bd_apriori_one_layer(const ar_case *c, double eps, double R,
                          ar_tensorset *bounds, ar_error *err);
+
+/* The magnitude of what each result of the same one-layer case sums: the
+ * propagation of bd_apriori_one_layer with eta = 1 and every range replaced
+ * by twice the largest magnitude (no cancellation assumed). A result whose
+ * truth is small only through cancellation (rows of a collapsed layer that
+ * agree to many digits) still carries rounding errors of the size of this
+ * magnitude; the check allows BD_ROUNDING_FLOOR times it. */
+int bd_magnitude_one_layer(const ar_case *c, double R, ar_tensorset *mags,
+                           ar_error *err);
 
 /* An allowance for double rounding inside the approx path, added to eps
  * before bounding (not proven: see BOUNDS.md): 2^-53 8 (g + 2) e^(2R). */

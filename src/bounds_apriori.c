@@ -36,9 +36,11 @@ static double *add_bound(ar_tensorset *b, const ar_case *c, const char *name,
   return t ? t->data : NULL;
 }
 
-/* One head's bounds (§2-§5), columns [c0, c0 + dh) of the n x d arrays. */
+/* One head's bounds (§2-§5), columns [c0, c0 + dh) of the n x d arrays.
+ * mag: the magnitude variant (eta = 1 from the caller, and every range
+ * replaced by twice the largest magnitude: no cancellation assumed). */
 static void head_bounds(const ar_config *cf, work *w, int64_t c0, double eta,
-                        double E, double tau) {
+                        double E, double tau, int mag) {
   const int64_t n = cf->n, d = cf->d, dh = ar_config_head_dim(cf);
   /* §2 forward and the row weights om_i = sum_c |G_ic| range_{J_i}(U_c),
    * §4 dQ: ranges over J_i, running when causal */
@@ -62,14 +64,17 @@ static void head_bounds(const ar_config *cf, work *w, int64_t c0, double eta,
       }
     double om = 0;
     for (int64_t c = 0; c < dh; c++) {
-      double ru = w->hi_u[c] - w->lo_u[c];
+      double ru = mag ? 2 * fmax(fabs(w->hi_u[c]), fabs(w->lo_u[c]))
+                      : w->hi_u[c] - w->lo_u[c];
       w->bo[i * d + c0 + c] = eta * ru / 2; /* §2 */
       om += fabs(w->g[i * d + c0 + c]) * ru;
     }
     w->om[i] = om;
-    for (int64_t c = 0; c < dh; c++) /* §4: dQ = tau dS K, rows of dS~-dS sum to 0 */
-      w->bq[i * d + c0 + c] =
-          0.75 * tau * eta * om * (w->hi_k[c] - w->lo_k[c]);
+    for (int64_t c = 0; c < dh; c++) { /* §4: dQ = tau dS K, rows of dS~-dS sum to 0 */
+      double rk = mag ? 2 * fmax(fabs(w->hi_k[c]), fabs(w->lo_k[c]))
+                      : w->hi_k[c] - w->lo_k[c];
+      w->bq[i * d + c0 + c] = 0.75 * tau * eta * om * rk;
+    }
   }
   /* §3 dU and §5 dK: column sums of F weighted, F_ij <= E / |J_i|; the
    * rows i that see key j are all rows, or i >= j when causal (suffix sums) */
@@ -98,18 +103,18 @@ static void head_bounds(const ar_config *cf, work *w, int64_t c0, double eta,
   }
 }
 
-int bd_apriori_one_layer(const ar_case *c, double eps, double R,
-                         ar_tensorset *bounds, ar_error *err) {
+/* bounds <- §2-§8 propagated from the relative softmax error eta */
+static int propagate(const ar_case *c, double eta, double R, int mag,
+                     ar_tensorset *bounds, ar_error *err) {
   const ar_config *cf = &c->cfg;
   if (cf->layers != 1 || cf->mlp != 0 || cf->loss != AR_LOSS_LINEAR)
     return ar_fail(err, AR_FAIL_INPUT,
                    "bounds: a-priori bounds need layers 1, mlp 0, loss linear");
-  if (!(eps >= 0 && eps < 1) || !(R >= 0) || !isfinite(R))
-    return ar_fail(err, AR_FAIL_INPUT,
-                   "bounds: no a-priori bound for eps %g, R %g", eps, R);
+  if (!(R >= 0) || !isfinite(R))
+    return ar_fail(err, AR_FAIL_INPUT, "bounds: no bound for radius %g", R);
   const int64_t n = cf->n, d = cf->d, dh = ar_config_head_dim(cf);
   const ar_layer_weights *lw = &c->layer[0];
-  const double eta = 2 * eps / (1 - eps), E = exp(2 * R);
+  const double E = exp(2 * R);
   const double tau = fabs(bd_tau(cf));
   /* slack for this file's own double arithmetic (sums of up to n terms) */
   const double up = 1 + 1e-9;
@@ -138,7 +143,7 @@ int bd_apriori_one_layer(const ar_case *c, double eps, double R,
       w.g[i * d + a] = s;
     }
   for (int64_t h = 0; h < cf->heads; h++)
-    head_bounds(cf, &w, h * dh, eta, E, tau);
+    head_bounds(cf, &w, h * dh, eta, E, tau, mag);
 
   ar_tensorset_free(bounds);
   ar_tensorset_init(bounds);
@@ -147,7 +152,8 @@ int bd_apriori_one_layer(const ar_case *c, double eps, double R,
   double *bcot = add_bound(bounds, c, "grad.cotangent", 2, n, d, err);
   double *bga = add_bound(bounds, c, "grad.act.layers.0", 2, n, d, err);
   if (!bact || !bcot || !bga) goto fail;
-  (void)bga; /* dX_1 = cotangent exactly: bound 0 */
+  /* dX_1 = cotangent exactly: bound 0; its magnitude is its own */
+  for (int64_t i = 0; mag && i < n * d; i++) bga[i] = fabs(dy[i]);
   double bl = 0;
   for (int64_t i = 0; i < n; i++)
     for (int64_t b = 0; b < d; b++) {
@@ -241,4 +247,17 @@ oom:
 fail:
   work_free(&w);
   return err->code ? err->code : AR_FAIL_INTERNAL;
+}
+
+int bd_apriori_one_layer(const ar_case *c, double eps, double R,
+                         ar_tensorset *bounds, ar_error *err) {
+  if (!(eps >= 0 && eps < 1))
+    return ar_fail(err, AR_FAIL_INPUT,
+                   "bounds: no a-priori bound for eps %g (>= 1)", eps);
+  return propagate(c, 2 * eps / (1 - eps), R, 0, bounds, err);
+}
+
+int bd_magnitude_one_layer(const ar_case *c, double R, ar_tensorset *mags,
+                           ar_error *err) {
+  return propagate(c, 1.0, R, 1, mags, err);
 }

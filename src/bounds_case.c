@@ -21,16 +21,24 @@ static double normal(ar_rng *r) {
 }
 
 void bd_fill(ar_rng *r, bd_dist d, double s, double *v, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    if (d == BD_UNIFORM) {
-      v[i] = s * (2.0 * ar_rng_uniform(r) - 1.0);
-      continue;
-    }
-    double z = normal(r);
-    if (ar_rng_uniform(r) < BD_OUTLIER_RATE)
-      z *= BD_OUTLIER_LO + (BD_OUTLIER_HI - BD_OUTLIER_LO) * ar_rng_uniform(r);
-    v[i] = s * z;
+  for (int64_t i = 0; i < n; i++)
+    v[i] = d == BD_UNIFORM ? s * (2.0 * ar_rng_uniform(r) - 1.0)
+                           : s * normal(r);
+  if (d != BD_OUTLIER || n == 0) return;
+  /* a fixed share of the entries (at least one), at distinct random
+   * positions (a bitmap of the positions taken; k <= n/1000 + 1, so the
+   * rejections are rare) */
+  int64_t k = (int64_t)llround(BD_OUTLIER_RATE * (double)n);
+  if (k < 1) k = 1;
+  unsigned char *taken = calloc((size_t)(n / 8 + 1), 1);
+  for (int64_t t = 0; t < k;) {
+    int64_t i = ar_rng_below(r, n);
+    if (taken && (taken[i / 8] >> (i % 8) & 1)) continue;
+    if (taken) taken[i / 8] |= (unsigned char)(1u << (i % 8));
+    v[i] *= BD_OUTLIER_LO + (BD_OUTLIER_HI - BD_OUTLIER_LO) * ar_rng_uniform(r);
+    t++;
   }
+  free(taken);
 }
 
 void bd_case_spec_defaults(bd_case_spec *s) {

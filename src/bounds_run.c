@@ -66,24 +66,30 @@ bd_err bd_compare(const ar_tensorset *truth, const ar_tensorset *cand,
 }
 
 int bd_bound_ratio(const ar_tensorset *truth, const ar_tensorset *cand,
-                   const ar_tensorset *bounds, const char *name,
-                   double floor_rel, double *ratio, double *bmax) {
+                   const ar_tensorset *bounds, const ar_tensorset *mags,
+                   const char *name, double floor_rel, double *ratio,
+                   double *bmax) {
   const ar_tensor *t = ar_tensorset_find(truth, name);
   const ar_tensor *c = ar_tensorset_find(cand, name);
   const ar_tensor *b = ar_tensorset_find(bounds, name);
-  if (!t || !c || !b || t->numel != c->numel || t->numel != b->numel)
+  const ar_tensor *m = mags ? ar_tensorset_find(mags, name) : NULL;
+  if (!t || !c || !b || t->numel != c->numel || t->numel != b->numel ||
+      (mags && (!m || m->numel != t->numel)))
     return -1;
-  double r = 0, m = 0, mt = 0;
+  double r = 0, mb = 0, mt = 0;
   for (int64_t i = 0; i < t->numel; i++) mt = fmax(mt, fabs(t->data[i]));
-  const double fl = floor_rel * mt;
   for (int64_t i = 0; i < t->numel; i++) {
-    double d = fabs(c->data[i] - t->data[i]), den = b->data[i] + fl;
+    double d = fabs(c->data[i] - t->data[i]);
+    /* a rounding of a sum is at most u times the sum of its terms'
+     * magnitudes; |t| covers what m leaves out (the residual's X) */
+    double den = b->data[i] +
+                 floor_rel * (m ? m->data[i] + fabs(t->data[i]) : mt);
     double q = d == 0 ? 0 : (den > 0 ? d / den : INFINITY);
     if (!(q <= r)) r = q;
-    if (b->data[i] > m) m = b->data[i];
+    if (b->data[i] > mb) mb = b->data[i];
   }
   *ratio = r;
-  *bmax = m;
+  *bmax = mb;
   return 0;
 }
 

@@ -15,7 +15,9 @@
 extern const char *const bx_tensor[BX_NT];  /* result names */
 extern const char *const bx_short[BX_NT];   /* column titles */
 
-/* Part 1 (and 5): one (distribution, n, c) point of the 1/poly(n) sweep. */
+/* Part 1 (and 5): one (distribution, n, c) point of the 1/poly(n) sweep;
+ * c = 0 is the control: the degree fixed at BX_FIXED_G for every n. */
+#define BX_FIXED_G 4
 typedef struct bx_poly_row {
   bd_dist dist;
   int64_t n;
@@ -57,6 +59,7 @@ typedef struct bx_depth_variant {
   double prop[BX_LMAX];       /* ||exact_l(X~) - exact_l(X)|| / ||X_l|| */
   double amp[BX_LMAX];        /* ||exact_l(X~) - X_l|| / ||X~_{l-1} - X_{l-1}|| */
   double eps[BX_LMAX], R[BX_LMAX];
+  double spread[BX_LMAX]; /* ||X_l - 1 mean_rows(X_l)|| / ||X_l|| (truth): rank collapse */
   double gamma_fwd, gamma_bwd; /* fitted per-layer growth */
   double t_ref;
 } bx_depth_variant;
@@ -96,7 +99,12 @@ typedef struct bx_ctx {
   bx_entry_row *entry;
   int nentry, capentry;
   int64_t entry_n;
-  double slope[2][2][BX_NT]; /* [dist][c-1][tensor] */
+  double slope[2][3][BX_NT]; /* [dist][c][tensor]; c = 0: the fixed-g control */
+  /* what part 1's errors can resolve when the truth is exact64: 100 times
+   * exact64's largest normwise error against MPFR (n <= mpfr_max), per
+   * result; points below it are left out of the slopes */
+  double floor64[BX_NT];
+  int below_floor; /* part-1 points left out for that reason */
   char command[1024];
 } bx_ctx;
 

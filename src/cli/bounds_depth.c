@@ -88,7 +88,8 @@ static int split_layer(bx_ctx *x, bx_depth_variant *v, const ar_tensorset *big,
   const double *xex = l ? data_of(truth, "act.layers.%d", l - 1) : xin;
   const double *xl = data_of(truth, "act.layers.%d", l);
   const double *cot = data_of(truth, "grad.act.layers.%d", l);
-  ar_tensorset one, a1, e1, bnd;
+  ar_tensorset one, a1, e1, bnd, mag;
+  ar_tensorset_init(&mag);
   ar_tensorset_init(&one);
   ar_tensorset_init(&a1);
   ar_tensorset_init(&e1);
@@ -109,19 +110,34 @@ static int split_layer(bx_ctx *x, bx_depth_variant *v, const ar_tensorset *big,
   double nx = norm2(xl, NULL, nd), mx = 0;
   for (int64_t i = 0; i < nd; i++) mx = fmax(mx, fabs(xl[i]));
   v->fresh[l] = norm2(fa, fe, nd) / nx;
+  { /* how far the rows are from their mean: pure attention averages rows */
+    const int64_t n = cfg->n, d = cfg->d;
+    double s = 0;
+    for (int64_t c = 0; c < d; c++) {
+      double m = 0;
+      for (int64_t i = 0; i < n; i++) m += xl[i * d + c];
+      m /= (double)n;
+      for (int64_t i = 0; i < n; i++)
+        s += (xl[i * d + c] - m) * (xl[i * d + c] - m);
+    }
+    v->spread[l] = sqrt(s) / nx;
+  }
   v->prop[l] = norm2(fe, xl, nd) / nx;
   v->amp[l] = l ? norm2(fe, xl, nd) / norm2(xin, xex, nd) : NAN;
   v->eps[l] = bd_meta_layer(&a1, "attnref.approx.eps", 0);
   v->R[l] = bd_meta_layer(&a1, "attnref.approx.radius", 0);
   double allow = bd_rounding_allowance(DEPTH_G, v->R[l]);
   if ((rc = bd_apriori_one_layer(&c1, v->eps[l] * (1 + 1e-6) + allow,
-                                 v->R[l] * (1 + 1e-6), &bnd, &x->err)))
+                                 v->R[l] * (1 + 1e-6), &bnd, &x->err)) ||
+      (rc = bd_magnitude_one_layer(&c1, v->R[l] * (1 + 1e-6), &mag,
+                                   &x->err)))
     goto done;
   v->fresh_ratio[l] = 0;
   for (int k = 0; k < BX_NT; k++) {
     double r, bm;
-    if (bd_bound_ratio(&e1, &a1, &bnd, bx_tensor[k],
-                       BD_ROUNDING_FLOOR, &r, &bm)) continue;
+    if (bd_bound_ratio(&e1, &a1, &bnd, &mag, bx_tensor[k], BD_ROUNDING_FLOOR,
+                       &r, &bm))
+      continue;
     if (!(r <= v->fresh_ratio[l])) v->fresh_ratio[l] = r;
     if (k == 0) {
       v->fresh_bound[l] = bm / mx;
@@ -138,6 +154,7 @@ done:
   ar_tensorset_free(&a1);
   ar_tensorset_free(&e1);
   ar_tensorset_free(&bnd);
+  ar_tensorset_free(&mag);
   return rc;
 }
 

@@ -6,7 +6,9 @@
  * (the upstream gradient is then exact). x from the distribution, wq wk wv
  * uniform in [-1, 1], then wq and wk scaled by one factor so that the score
  * radius R = tau max|q_i| max|k_j| is the same at every n. For each n and
- * c in {1, 2}, g is the smallest even degree with eps(g, R) <= n^-c. */
+ * c in {1, 2}, g is the smallest even degree with eps(g, R) <= n^-c; c = 0
+ * is a control with g fixed (BX_FIXED_G) at every n, which separates what
+ * the degree does from what n itself does to the error (averaging). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,11 +73,15 @@ static int approx_point(bx_ctx *x, const ar_tensorset *cs, const ar_case *cc,
   ar_path_options o;
   ar_path_options_defaults(&o);
   int g = 0;
-  while (g < 64 && !(fa_taylor_eps(g, row->R * (1 + 1e-9)) <= row->target))
-    g += 2;
-  ar_tensorset out, bnd;
+  if (row->c == 0)
+    g = BX_FIXED_G;
+  else
+    while (g < 64 && !(fa_taylor_eps(g, row->R * (1 + 1e-9)) <= row->target))
+      g += 2;
+  ar_tensorset out, bnd, mag;
   ar_tensorset_init(&out);
   ar_tensorset_init(&bnd);
+  ar_tensorset_init(&mag);
   int rc;
   for (;;) {
     o.degree = g;
@@ -86,7 +92,7 @@ static int approx_point(bx_ctx *x, const ar_tensorset *cs, const ar_case *cc,
       goto done;
     row->eps = bd_meta_layer(&out, "attnref.approx.eps", 0);
     /* the path's R carries a rounding margin: eps may land just above */
-    if (row->eps <= row->target || g >= 62) break;
+    if (row->c == 0 || row->eps <= row->target || g >= 62) break;
     g += 2;
   }
   row->g = g;
@@ -97,11 +103,11 @@ static int approx_point(bx_ctx *x, const ar_tensorset *cs, const ar_case *cc,
   /* metadata holds 7 significant digits: round eps and R up */
   rc = bd_apriori_one_layer(cc, row->eps * (1 + 1e-6) + row->allowance,
                             Rm * (1 + 1e-6), &bnd, &x->err);
+  if (!rc) rc = bd_magnitude_one_layer(cc, Rm * (1 + 1e-6), &mag, &x->err);
   if (rc) goto done;
   for (int k = 0; k < BX_NT; k++) {
-    if (bd_bound_ratio(truth, &out, &bnd, bx_tensor[k],
-                       BD_ROUNDING_FLOOR, &row->ratio[k],
-                       &row->bmax[k]))
+    if (bd_bound_ratio(truth, &out, &bnd, &mag, bx_tensor[k],
+                       BD_ROUNDING_FLOOR, &row->ratio[k], &row->bmax[k]))
       row->ratio[k] = row->bmax[k] = NAN;
     char what[160];
     snprintf(what, sizeof what, "part 1 %s n=%lld c=%d g=%d %s",
@@ -112,6 +118,7 @@ static int approx_point(bx_ctx *x, const ar_tensorset *cs, const ar_case *cc,
 done:
   ar_tensorset_free(&out);
   ar_tensorset_free(&bnd);
+  ar_tensorset_free(&mag);
   return rc;
 }
 
@@ -164,7 +171,7 @@ static int one_n(bx_ctx *x, bd_dist dist, int64_t n) {
 
   double R = bd_layer0_radius(&cc);
   double smax = n <= 16384 ? bd_layer0_max_score(&cc) : NAN;
-  for (int c = 1; c <= 2; c++) {
+  for (int c = 0; c <= 2; c++) {
     if ((rc = grow((void **)&x->poly, &x->cappoly, x->npoly, sizeof *x->poly,
                    &x->err)))
       goto done;
@@ -172,7 +179,7 @@ static int one_n(bx_ctx *x, bd_dist dist, int64_t n) {
     memset(row, 0, sizeof *row);
     row->dist = dist, row->n = n, row->c = c;
     row->R = R, row->smax = smax;
-    row->target = pow((double)n, -c);
+    row->target = c ? pow((double)n, -c) : NAN;
     row->truth_mpfr = mp;
     row->t_exact64 = t64;
     if ((rc = approx_point(x, &cs, &cc, &truth, row))) goto done;
@@ -203,18 +210,33 @@ int bx_part_poly(bx_ctx *x) {
       if (rc) return rc;
     }
   }
-  /* log-log slopes of the normwise error against n */
+  /* the resolution of an exact64 truth, from its error against MPFR */
+  for (int k = 0; k < BX_NT; k++) {
+    x->floor64[k] = 0;
+    for (int i = 0; i < x->nfloor; i++)
+      if (x->floor[i].truth_mpfr)
+        x->floor64[k] = fmax(x->floor64[k], 100 * x->floor[i].e64[k].normwise);
+  }
+  x->below_floor = 0;
+  for (int i = 0; i < x->npoly; i++)
+    for (int k = 0; k < BX_NT - 1; k++) /* dact is exact: never counted */
+      if (!x->poly[i].truth_mpfr &&
+          x->poly[i].err[k].normwise < x->floor64[k])
+        x->below_floor++;
+  /* log-log slopes of the normwise error against n, over the points the
+   * truth resolves */
   for (int di = 0; di < 2; di++)
-    for (int c = 1; c <= 2; c++)
+    for (int c = 0; c <= 2; c++)
       for (int k = 0; k < BX_NT; k++) {
         double xs[64], ys[64];
         int m = 0;
         for (int i = 0; i < x->npoly && m < 64; i++) {
           const bx_poly_row *r = &x->poly[i];
           if ((int)r->dist != di || r->c != c) continue;
+          if (!r->truth_mpfr && r->err[k].normwise < x->floor64[k]) continue;
           xs[m] = (double)r->n, ys[m] = r->err[k].normwise, m++;
         }
-        x->slope[di][c - 1][k] = bd_loglog_slope(xs, ys, m);
+        x->slope[di][c][k] = bd_loglog_slope(xs, ys, m);
       }
   return AR_OK;
 }

@@ -7,6 +7,8 @@
  *  - the bounds are not vacuous: with eps replaced by eps/1000 (the premise
  *    false) some element exceeds its bound on the g = 0 cases, whose
  *    approximation (uniform attention) is far from exact;
+ *  - the magnitudes (bd_magnitude_one_layer) bound the truth itself,
+ *    element by element, without residual (|O| <= max|U|, |dU| <= F^T|G|...);
  *  - refusals: layers 2, mlp > 0, loss mse, eps >= 1.
  * Usage: t_bounds_apriori [seed] (random cases print seed and config on
  * failure). */
@@ -50,7 +52,8 @@ static int one(const bd_case_spec *s, int g, double shrink, uint64_t seed,
                outcome *res) {
   ar_error err;
   ar_error_clear(&err);
-  ar_tensorset cs, truth, apx, bnd;
+  ar_tensorset cs, truth, apx, bnd, mag;
+  ar_tensorset_init(&mag);
   ar_tensorset_init(&cs);
   ar_tensorset_init(&truth);
   ar_tensorset_init(&apx);
@@ -70,6 +73,7 @@ static int one(const bd_case_spec *s, int g, double shrink, uint64_t seed,
   if (!rc)
     rc = bd_apriori_one_layer(&c, eps * (1 + 1e-6) / shrink, R * (1 + 1e-6),
                               &bnd, &err);
+  if (!rc) rc = bd_magnitude_one_layer(&c, R * (1 + 1e-6), &mag, &err);
   memset(res, 0, sizeof *res);
   if (rc) {
     fprintf(stderr, "seed %llu g %d: %s\n", (unsigned long long)seed, g,
@@ -78,13 +82,22 @@ static int one(const bd_case_spec *s, int g, double shrink, uint64_t seed,
     for (size_t k = 0; k < NRES; k++) {
       double r, bm;
       int in_truth = ar_tensorset_find(&truth, results[k]) != NULL;
-      int got = bd_bound_ratio(&truth, &apx, &bnd, results[k],
+      int got = bd_bound_ratio(&truth, &apx, &bnd, &mag, results[k],
                                BD_ROUNDING_FLOOR, &r, &bm) == 0;
       CHECK(got == in_truth, "seed %llu: bound for %s %s",
             (unsigned long long)seed, results[k],
             in_truth ? "missing" : "for a result the model lacks");
       if (!got) continue;
       res->compared++;
+      const ar_tensor *t = ar_tensorset_find(&truth, results[k]);
+      const ar_tensor *m = ar_tensorset_find(&mag, results[k]);
+      for (int64_t e = 0; !s->cfg.residual && e < t->numel; e++)
+        if (!(fabs(t->data[e]) <= m->data[e] * (1 + 1e-12))) {
+          CHECK(0, "seed %llu: |%s[%lld]| = %.6g above its magnitude %.6g",
+                (unsigned long long)seed, results[k], (long long)e,
+                fabs(t->data[e]), m->data[e]);
+          break;
+        }
       if (!(r <= res->worst)) res->worst = r;
       if (k == 0) res->act = r;
     }
@@ -94,6 +107,7 @@ static int one(const bd_case_spec *s, int g, double shrink, uint64_t seed,
   ar_tensorset_free(&truth);
   ar_tensorset_free(&apx);
   ar_tensorset_free(&bnd);
+  ar_tensorset_free(&mag);
   return rc;
 }
 

@@ -1,9 +1,9 @@
 /* The harness's inputs and small measurements (src/bounds_case.c,
  * bounds_run.c):
  *  - uniform draws stay in [-s, s] with mean ~0 and variance ~s^2/3;
- *  - outlier draws: the fraction beyond 8 s (impossible for N(0,1) in 10^6
- *    draws) matches the outlier rate times P(|z| U[10,100] > 8), and none
- *    exceeds 100 s times the largest normal draw;
+ *  - outlier draws: the count beyond 8 s (impossible for N(0,1) in 10^6
+ *    draws) matches 10^3 outliers times P(|z| U[10,100] > 8), none exceeds
+ *    100 s times the largest normal draw, and 1000 draws hold one outlier;
  *  - bf16 rounding: representable values are kept, others move to a
  *    neighbour within half a bf16 ulp;
  *  - the radius calibration: the approx path's reported radius of every layer
@@ -61,12 +61,25 @@ static void distributions(uint64_t seed) {
     double f = 10 + 90 * (k + 0.5) / K;
     p += erfc(8 / f / sqrt(2.0)) / K;
   }
-  double expect = N * BD_OUTLIER_RATE * p, sd = sqrt(expect);
+  double expect = N * BD_OUTLIER_RATE * p, sd = sqrt(expect * (1 - p));
   CHECK(fabs((double)far - expect) < 5 * sd,
         "seed %llu: %lld outlier draws beyond 8 sigma, expected %.0f +- %.0f",
         (unsigned long long)seed, (long long)far, expect, sd);
   CHECK(mx < 2.0 * 100 * 6.5, "seed %llu: outlier draw %g is too large",
         (unsigned long long)seed, mx);
+  /* 1000 draws hold one outlier (round(1e-3 n), at least one): |z| f > 6
+   * (never seen in 1000 N(0,1) draws) for 93% of them; 14 of 20 is 5 sd
+   * below the expected 18.6 */
+  int seen = 0;
+  for (uint64_t k = 0; k < 20; k++) {
+    ar_rng_seed(&r, seed + k);
+    bd_fill(&r, BD_OUTLIER, 1.0, v, 1000);
+    double m1 = 0;
+    for (int i = 0; i < 1000; i++) m1 = fmax(m1, fabs(v[i]));
+    seen += m1 > 6;
+  }
+  CHECK(seen >= 14, "seed %llu: only %d of 20 sets of 1000 outlier draws "
+        "hold an entry beyond 6 sigma", (unsigned long long)seed, seen);
   free(v);
 }
 
