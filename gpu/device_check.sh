@@ -12,7 +12,8 @@
 #   export    PyTorch SDPA's results on a generated case graded by
 #             `attnref check` against the MPFR truth (bf16 flash, fp32
 #             efficient, fp64 math)
-# Logs and a summary go to $OUT (the device tool returns them) or /tmp/gpu_out.
+# A summary, the logs (logs.tar.gz) and SDPA's JSON lines go to $OUT (the
+# device tool returns them) or /tmp/gpu_out.
 set -u
 STEPS=${*:-tests sanitize bench sdpa export}
 ROOT=$PWD
@@ -98,3 +99,5 @@ export)
 esac
 done
 say "done $(date -u +%FT%TZ)"
+# the device tool returns at most 8 files: every log in one archive
+(cd "$OUT" && ls *.log >/dev/null 2>&1 && tar czf logs.tar.gz *.log && rm -f *.log)

@@ -2,7 +2,7 @@
  *  - against the MPFR truth (ref path) on small generated cases that
  *    together use every feature (heads, causal, residual off, both norms,
  *    MLP relu and gelu, each loss, three layers, a given scale) and the GPU
- *    tile boundaries (32 rows in double, 64 in float): gpu-exact64 passes
+ *    tile boundaries (64 rows; 32 in double past d_h = 64): gpu-exact64 passes
  *    the fp64 profile, gpu-exact32 the fp32 profile (the rank-collapse case
  *    of t-fast-vs-ref is graded by fp64 only, for the reason given there);
  *  - against the CPU path exact64 at n = 2048 (d_h = 64, causal and not,
@@ -48,10 +48,12 @@ static const tcase_spec small[] = {
     {"{\"n\":1,\"d\":4,\"heads\":2,\"layers\":2,\"causal\":true,"
      "\"norm\":\"layernorm\",\"mlp\":3,\"loss\":\"xent\",\"vocab\":3}", 1},
     {"{\"n\":1,\"d\":4,\"heads\":1,\"layers\":1}", 1},
-    /* GPU tiles: 32 (double), 64 (float) */
+    /* GPU tiles: 64 rows (32 in double past d_h = 64) */
     {"{\"n\":31,\"d\":4,\"heads\":1,\"layers\":1,\"causal\":true,"
      "\"loss\":\"linear\"}", 1},
     {"{\"n\":33,\"d\":34,\"heads\":2,\"layers\":1,\"causal\":true}", 1},
+    {"{\"n\":33,\"d\":80,\"heads\":1,\"layers\":1,\"causal\":true,"
+     "\"loss\":\"linear\"}", 1},
     {"{\"n\":64,\"d\":4,\"heads\":1,\"layers\":1}", 1},
     {"{\"n\":65,\"d\":8,\"heads\":2,\"layers\":1,\"causal\":true,"
      "\"norm\":\"rmsnorm\",\"mlp\":8,\"activation\":\"gelu\"}", 1},

@@ -1,8 +1,8 @@
 /* The GPU exact head (gpu/attn_flash.h), double and float, against the
  * naive long-double head of tests/fast (explicit n x n masked softmax) with
  * the same componentwise bounds as t-fast-head: forward O and the saved
- * log-sum-exp, backward dQ dK dU; n around the GPU tiles (32 rows in
- * double, 64 in float: 1, tile - 1, tile, tile + 1, several tiles), causal
+ * log-sum-exp, backward dQ dK dU; n around the GPU tiles (64 rows, 32 in
+ * double past d_h = 64: 1, tile - 1, tile, tile + 1, several tiles), causal
  * or not, head dimensions 1 to 200 (every register width NB = 1..16 and
  * d_h not a multiple of 16), scores up to ~1000 (the running max), and a
  * head embedded in wider rows (ld > dh) whose other columns must be left
@@ -155,7 +155,7 @@ int main(int argc, char **argv) {
   uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 20261124;
   int quick = argc > 2 && strcmp(argv[2], "quick") == 0;
   gpu_test_require_device("t_gpu_head");
-  /* tiles: 32 rows in double, 64 in float */
+  /* tiles: 64 rows (32 in double past d_h = 64) */
   const int64_t ns[] = {1, 2, 31, 32, 33, 63, 64, 65, 130};
   const int64_t dhs[] = {1, 4, 16, 17, 40, 64, 100, 200};
   const int64_t qn[] = {1, 33, 65}, qdh[] = {1, 17, 40};
