@@ -6,6 +6,7 @@
 #ifndef ATTNREF_BOUNDS_H
 #define ATTNREF_BOUNDS_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -92,13 +93,15 @@ bd_err bd_compare(const ar_tensorset *truth, const ar_tensorset *cand,
 
 /* worst elementwise ratio |c - t| / (b + floor_rel m) over the elements of
  * tensor `name`, b from the bounds set and m = M + |t| with M from the
- * magnitude set (same shapes; mags NULL: m = the tensor's max |t|). floor_rel m is an
- * allowance for rounding (BD_ROUNDING_FLOOR; 0 for none), so that an element
- * whose proven bound is 0 or tiny in exact arithmetic (a causal row with one
- * key, a cancellation) may still differ by roundings of what it sums. An
+ * magnitude set (same shapes; mags NULL: m = the tensor's max |t|). floor_rel m
+ * is an allowance for rounding (BD_ROUNDING_FLOOR; 0 for none), so that an
+ * element whose proven bound is 0 or tiny in exact arithmetic (a causal row
+ * with one key, a cancellation) may still differ by roundings of what it sums;
+ * BD_ROUNDING_FLOOR(n) grows like sqrt(n), the typical growth of a sum's
+ * rounding over n terms (the worst case is n). An
  * element with a zero denominator and c != t gives +inf. *bmax <- max b.
  * Returns -1 when a tensor is missing. */
-#define BD_ROUNDING_FLOOR (64 * 0x1p-53)
+#define BD_ROUNDING_FLOOR(n) ((64 + 8 * sqrt((double)(n))) * 0x1p-53)
 int bd_bound_ratio(const ar_tensorset *truth, const ar_tensorset *cand,
                    const ar_tensorset *bounds, const ar_tensorset *mags,
                    const char *name, double floor_rel, double *ratio,

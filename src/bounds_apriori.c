@@ -16,10 +16,10 @@
 #include "bounds_internal.h"
 
 typedef struct work {
-  double *xn, *q, *k, *u, *g;          /* exact, n x d */
-  double *bo, *bq, *bk, *bu, *bxn;     /* element-wise bounds, n x d */
-  double *lo_u, *hi_u, *lo_k, *hi_k;   /* running column ranges, dh */
-  double *om, *acc_u, *acc_k;          /* n; dh; dh */
+  double *xn, *q, *k, *u, *g;        /* exact, n x d */
+  double *bo, *bq, *bk, *bu, *bxn;   /* element-wise bounds, n x d */
+  double *lo_u, *hi_u, *lo_k, *hi_k; /* running column ranges, dh */
+  double *om, *acc_u, *acc_k;        /* n; dh; dh */
 } work;
 
 static void work_free(work *w) {
@@ -70,7 +70,8 @@ static void head_bounds(const ar_config *cf, work *w, int64_t c0, double eta,
       om += fabs(w->g[i * d + c0 + c]) * ru;
     }
     w->om[i] = om;
-    for (int64_t c = 0; c < dh; c++) { /* §4: dQ = tau dS K, rows of dS~-dS sum to 0 */
+    for (int64_t c = 0; c < dh;
+         c++) { /* §4: dQ = tau dS K, rows of dS~-dS sum to 0 */
       double rk = mag ? 2 * fmax(fabs(w->hi_k[c]), fabs(w->lo_k[c]))
                       : w->hi_k[c] - w->lo_k[c];
       w->bq[i * d + c0 + c] = 0.75 * tau * eta * om * rk;
@@ -158,7 +159,8 @@ static int propagate(const ar_case *c, double eta, double R, int mag,
   for (int64_t i = 0; i < n; i++)
     for (int64_t b = 0; b < d; b++) {
       double s = 0;
-      for (int64_t a = 0; a < d; a++) s += w.bo[i * d + a] * fabs(lw->wo[a * d + b]);
+      for (int64_t a = 0; a < d; a++)
+        s += w.bo[i * d + a] * fabs(lw->wo[a * d + b]);
       bact[i * d + b] = bcot[i * d + b] = s * up;
       bl += s * fabs(dy[i * d + b]);
     }
@@ -169,7 +171,8 @@ static int propagate(const ar_case *c, double eta, double R, int mag,
   for (int64_t a = 0; a < d; a++)
     for (int64_t b = 0; b < d; b++) {
       double s = 0;
-      for (int64_t i = 0; i < n; i++) s += w.bo[i * d + a] * fabs(dy[i * d + b]);
+      for (int64_t i = 0; i < n; i++)
+        s += w.bo[i * d + a] * fabs(dy[i * d + b]);
       bwo[a * d + b] = s * up;
     }
   /* §7 weights: dW = Xn^T dQ (dK, dU); dXn = dQ Wq^T + dK Wk^T + dU Wv^T */

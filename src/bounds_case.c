@@ -22,8 +22,8 @@ static double normal(ar_rng *r) {
 
 void bd_fill(ar_rng *r, bd_dist d, double s, double *v, int64_t n) {
   for (int64_t i = 0; i < n; i++)
-    v[i] = d == BD_UNIFORM ? s * (2.0 * ar_rng_uniform(r) - 1.0)
-                           : s * normal(r);
+    v[i] =
+        d == BD_UNIFORM ? s * (2.0 * ar_rng_uniform(r) - 1.0) : s * normal(r);
   if (d != BD_OUTLIER || n == 0) return;
   /* a fixed share of the entries (at least one), at distinct random
    * positions (a bitmap of the positions taken; k <= n/1000 + 1, so the
@@ -54,7 +54,7 @@ double bd_tau(const ar_config *c) {
 }
 
 void bd_norm_forward(const ar_config *c, const double *x, const double *w,
-                         const double *b, double *y) {
+                     const double *b, double *y) {
   const int64_t n = c->n, d = c->d;
   for (int64_t i = 0; i < n; i++) {
     const double *xi = x + i * d;
@@ -76,7 +76,7 @@ void bd_norm_forward(const ar_config *c, const double *x, const double *w,
 }
 
 void bd_matmul_nd(int64_t n, int64_t d, const double *x, const double *w,
-                      double *y) {
+                  double *y) {
   for (int64_t i = 0; i < n; i++)
     for (int64_t c = 0; c < d; c++) {
       double s = 0;
@@ -234,8 +234,8 @@ int bd_make_case(const bd_case_spec *s, ar_tensorset *out, ar_error *err) {
   if (!x) return err->code;
   bd_fill(&r, s->dist, s->xscale, x->data, x->numel);
   double ws = s->wscale > 0 ? s->wscale : sqrt(3.0 / (double)s->cfg.d);
-  static const char *const mats[] = {"wq", "wk", "wv", "wo", "mlp.w1",
-                                     "mlp.w2"};
+  static const char *const mats[] = {"wq", "wk",     "wv",
+                                     "wo", "mlp.w1", "mlp.w2"};
   char name[64];
   for (int64_t l = 0; l < s->cfg.layers; l++)
     for (size_t m = 0; m < sizeof mats / sizeof mats[0]; m++) {

@@ -82,8 +82,8 @@ int bd_bound_ratio(const ar_tensorset *truth, const ar_tensorset *cand,
     double d = fabs(c->data[i] - t->data[i]);
     /* a rounding of a sum is at most u times the sum of its terms'
      * magnitudes; |t| covers what m leaves out (the residual's X) */
-    double den = b->data[i] +
-                 floor_rel * (m ? m->data[i] + fabs(t->data[i]) : mt);
+    double den =
+        b->data[i] + floor_rel * (m ? m->data[i] + fabs(t->data[i]) : mt);
     double q = d == 0 ? 0 : (den > 0 ? d / den : INFINITY);
     if (!(q <= r)) r = q;
     if (b->data[i] > mb) mb = b->data[i];

@@ -71,8 +71,7 @@ static int layer_case(const ar_tensorset *big, const ar_config *cfg, int l,
       src = b ? b->data : NULL;
     }
     if (!src)
-      return ar_fail(err, AR_FAIL_INTERNAL, "bounds: no data for %s",
-                     t->name);
+      return ar_fail(err, AR_FAIL_INTERNAL, "bounds: no data for %s", t->name);
     memcpy(t->data, src, (size_t)t->numel * sizeof *t->data);
   }
   return AR_OK;
@@ -129,14 +128,13 @@ static int split_layer(bx_ctx *x, bx_depth_variant *v, const ar_tensorset *big,
   double allow = bd_rounding_allowance(DEPTH_G, v->R[l]);
   if ((rc = bd_apriori_one_layer(&c1, v->eps[l] * (1 + 1e-6) + allow,
                                  v->R[l] * (1 + 1e-6), &bnd, &x->err)) ||
-      (rc = bd_magnitude_one_layer(&c1, v->R[l] * (1 + 1e-6), &mag,
-                                   &x->err)))
+      (rc = bd_magnitude_one_layer(&c1, v->R[l] * (1 + 1e-6), &mag, &x->err)))
     goto done;
   v->fresh_ratio[l] = 0;
   for (int k = 0; k < BX_NT; k++) {
     double r, bm;
-    if (bd_bound_ratio(&e1, &a1, &bnd, &mag, bx_tensor[k], BD_ROUNDING_FLOOR,
-                       &r, &bm))
+    if (bd_bound_ratio(&e1, &a1, &bnd, &mag, bx_tensor[k],
+                       BD_ROUNDING_FLOOR(cfg->n), &r, &bm))
       continue;
     if (!(r <= v->fresh_ratio[l])) v->fresh_ratio[l] = r;
     if (k == 0) {
@@ -188,7 +186,8 @@ static int variant(bx_ctx *x, bx_depth_variant *v, int64_t n) {
     v->t_ref += secs;
     ar_path_options oa = o;
     oa.degree = DEPTH_G;
-    if (!rc) rc = bd_run(&ar_path_approx, &cs, &oa, x->log, &apx, &secs, &x->err);
+    if (!rc)
+      rc = bd_run(&ar_path_approx, &cs, &oa, x->log, &apx, &secs, &x->err);
     if (!rc) {
       for (int l = 0; l < L; l++) {
         char name[64];

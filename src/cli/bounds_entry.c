@@ -143,8 +143,9 @@ static int one_B(bx_ctx *x, bd_dist dist, double B) {
     if ((rc = search(x, &cs, &truth, row))) goto done;
     x->nentry++;
     int k = row->ntries - 1;
-    bx_note(x, "part 3 %s B=%g R=%.3g %s: %s at g=%d (err %.2e, %.3f s vs "
-               "exact64 %.3f s)",
+    bx_note(x,
+            "part 3 %s B=%g R=%.3g %s: %s at g=%d (err %.2e, %.3f s vs "
+            "exact64 %.3f s)",
             bd_dist_name(dist), B, R, row->poly, row->stop,
             k >= 0 ? row->g[k] : -1, k >= 0 ? row->err[k] : NAN,
             k >= 0 ? row->t[k] : NAN, t64);
@@ -161,7 +162,7 @@ int bx_part_entry(bx_ctx *x) {
    * the same R: their own list */
   static const double full[2][10] = {
       {0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0},
-      {0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0, 0}};
+      {0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0, 0, 0, 0}};
   static const double quick[2][3] = {{0.25, 0.5, 1.0}, {0.01, 0.04, 0}};
   x->entry_n = x->quick ? 512 : 4096;
   for (int di = 0; di < 2; di++)

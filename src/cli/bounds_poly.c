@@ -19,12 +19,11 @@
 #include "../../ref/ref.h"
 #include "bounds_cli.h"
 
-const char *const bx_tensor[BX_NT] = {
-    "act.layers.0",     "loss",
-    "grad.x",           "grad.layers.0.wq",
-    "grad.layers.0.wk", "grad.layers.0.wv",
-    "grad.layers.0.wo", "grad.cotangent",
-    "grad.act.layers.0"};
+const char *const bx_tensor[BX_NT] = {"act.layers.0",     "loss",
+                                      "grad.x",           "grad.layers.0.wq",
+                                      "grad.layers.0.wk", "grad.layers.0.wv",
+                                      "grad.layers.0.wo", "grad.cotangent",
+                                      "grad.act.layers.0"};
 const char *const bx_short[BX_NT] = {"act", "loss", "dx",   "dWq", "dWk",
                                      "dWv", "dWo",  "dcot", "dact"};
 
@@ -107,7 +106,8 @@ static int approx_point(bx_ctx *x, const ar_tensorset *cs, const ar_case *cc,
   if (rc) goto done;
   for (int k = 0; k < BX_NT; k++) {
     if (bd_bound_ratio(truth, &out, &bnd, &mag, bx_tensor[k],
-                       BD_ROUNDING_FLOOR, &row->ratio[k], &row->bmax[k]))
+                       BD_ROUNDING_FLOOR(row->n), &row->ratio[k],
+                       &row->bmax[k]))
       row->ratio[k] = row->bmax[k] = NAN;
     char what[160];
     snprintf(what, sizeof what, "part 1 %s n=%lld c=%d g=%d %s",
@@ -142,8 +142,8 @@ static int one_n(bx_ctx *x, bd_dist dist, int64_t n) {
   const int mp = n <= x->mpfr_max;
   if ((rc = truth_of(x, &cs, n, &truth, &secs))) goto done;
   if (!mp) t64 = secs;
-  if (mp && (rc = bd_run(&ar_path_exact64, &cs, &o, x->log, &e64, &t64,
-                         &x->err)))
+  if (mp &&
+      (rc = bd_run(&ar_path_exact64, &cs, &o, x->log, &e64, &t64, &x->err)))
     goto done;
   if ((rc = bd_run(&ar_path_exact32, &cs, &o, x->log, &e32, &secs, &x->err)))
     goto done;
@@ -159,8 +159,8 @@ static int one_n(bx_ctx *x, bd_dist dist, int64_t n) {
     ar_tensorset_free(&rb);
     if (rc) goto done;
   }
-  if ((rc = grow((void **)&x->floor, &x->capfloor, x->nfloor,
-                 sizeof *x->floor, &x->err)))
+  if ((rc = grow((void **)&x->floor, &x->capfloor, x->nfloor, sizeof *x->floor,
+                 &x->err)))
     goto done;
   bx_floor_row *fr = &x->floor[x->nfloor++];
   memset(fr, 0, sizeof *fr);
@@ -184,8 +184,9 @@ static int one_n(bx_ctx *x, bd_dist dist, int64_t n) {
     row->t_exact64 = t64;
     if ((rc = approx_point(x, &cs, &cc, &truth, row))) goto done;
     x->npoly++;
-    bx_note(x, "part 1 %s n=%lld c=%d: g=%d eps=%.2e act err %.2e (bound "
-               "ratio %.2g), %.2f s approx, %.2f s exact64",
+    bx_note(x,
+            "part 1 %s n=%lld c=%d: g=%d eps=%.2e act err %.2e (bound "
+            "ratio %.2g), %.2f s approx, %.2f s exact64",
             bd_dist_name(dist), (long long)n, c, row->g, row->eps,
             row->err[0].normwise, row->ratio[0], row->t_approx, t64);
   }
@@ -220,8 +221,7 @@ int bx_part_poly(bx_ctx *x) {
   x->below_floor = 0;
   for (int i = 0; i < x->npoly; i++)
     for (int k = 0; k < BX_NT - 1; k++) /* dact is exact: never counted */
-      if (!x->poly[i].truth_mpfr &&
-          x->poly[i].err[k].normwise < x->floor64[k])
+      if (!x->poly[i].truth_mpfr && x->poly[i].err[k].normwise < x->floor64[k])
         x->below_floor++;
   /* log-log slopes of the normwise error against n, over the points the
    * truth resolves */
@@ -237,6 +237,7 @@ int bx_part_poly(bx_ctx *x) {
           xs[m] = (double)r->n, ys[m] = r->err[k].normwise, m++;
         }
         x->slope[di][c][k] = bd_loglog_slope(xs, ys, m);
+        x->slope_pts[di][c][k] = m;
       }
   return AR_OK;
 }

@@ -75,19 +75,22 @@ static void git_head(char *buf, size_t n) {
   if (pclose(p) != 0) snprintf(buf, n, "unknown");
 }
 
-/* ---- CSVs ------------------------------------------------------------------ */
+/* ---- CSVs ------------------------------------------------------------------
+ */
 
 static int write_csvs(bx_ctx *x) {
   FILE *f = open_out(x, "csv/poly.csv");
   if (!f) return x->err.code;
-  fprintf(f, "dist,n,c,g,rank,R,max_score,eps,target,allowance,truth,"
-             "t_approx_s,t_exact64_s,tensor,max_abs,max_truth,normwise,"
-             "rel_max,bound_max,ratio\n");
+  fprintf(f,
+          "dist,n,c,g,rank,R,max_score,eps,target,allowance,truth,"
+          "t_approx_s,t_exact64_s,tensor,max_abs,max_truth,normwise,"
+          "rel_max,bound_max,ratio\n");
   for (int i = 0; i < x->npoly; i++) {
     const bx_poly_row *r = &x->poly[i];
     for (int k = 0; k < BX_NT; k++)
-      fprintf(f, "%s,%lld,%d,%d,%lld,%.9g,%.9g,%.6e,%.6e,%.3e,%s,%.4f,%.4f,%s,"
-                 "%.6e,%.6e,%.6e,%.6e,%.6e,%.6e\n",
+      fprintf(f,
+              "%s,%lld,%d,%d,%lld,%.9g,%.9g,%.6e,%.6e,%.3e,%s,%.4f,%.4f,%s,"
+              "%.6e,%.6e,%.6e,%.6e,%.6e,%.6e\n",
               bd_dist_name(r->dist), (long long)r->n, r->c, r->g,
               (long long)r->rank, r->R, r->smax, r->eps, r->target,
               r->allowance, r->truth_mpfr ? "mpfr" : "exact64", r->t_approx,
@@ -97,9 +100,10 @@ static int write_csvs(bx_ctx *x) {
   }
   fclose(f);
   if (!(f = open_out(x, "csv/floors.csv"))) return x->err.code;
-  fprintf(f, "dist,n,truth,tensor,exact64_normwise,exact64_rel_max,"
-             "exact32_normwise,exact32_rel_max,bf16_input_normwise,"
-             "bf16_input_rel_max\n");
+  fprintf(f,
+          "dist,n,truth,tensor,exact64_normwise,exact64_rel_max,"
+          "exact32_normwise,exact32_rel_max,bf16_input_normwise,"
+          "bf16_input_rel_max\n");
   for (int i = 0; i < x->nfloor; i++) {
     const bx_floor_row *r = &x->floor[i];
     for (int k = 0; k < BX_NT; k++)
@@ -112,7 +116,8 @@ static int write_csvs(bx_ctx *x) {
   }
   fclose(f);
   if (!(f = open_out(x, "csv/depth.csv"))) return x->err.code;
-  fprintf(f, "variant,L,layer,act_normwise,grad_act_normwise,grad_x_normwise\n");
+  fprintf(f,
+          "variant,L,layer,act_normwise,grad_act_normwise,grad_x_normwise\n");
   for (int v = 0; v < x->ndepth; v++) {
     const bx_depth_variant *d = &x->depth[v];
     for (int L = 1; L <= d->Lmax; L++)
@@ -122,9 +127,10 @@ static int write_csvs(bx_ctx *x) {
   }
   fclose(f);
   if (!(f = open_out(x, "csv/depth_split.csv"))) return x->err.code;
-  fprintf(f, "variant,layer,R,eps,total_normwise,fresh_normwise,"
-             "fresh_rel_max,fresh_bound_rel_max,fresh_ratio,carried_normwise,"
-             "amplification,row_spread\n");
+  fprintf(f,
+          "variant,layer,R,eps,total_normwise,fresh_normwise,"
+          "fresh_rel_max,fresh_bound_rel_max,fresh_ratio,carried_normwise,"
+          "amplification,row_spread\n");
   for (int v = 0; v < x->ndepth; v++) {
     const bx_depth_variant *d = &x->depth[v];
     for (int l = 0; l < d->Lmax; l++)
@@ -135,21 +141,23 @@ static int write_csvs(bx_ctx *x) {
   }
   fclose(f);
   if (!(f = open_out(x, "csv/entry.csv"))) return x->err.code;
-  fprintf(f, "dist,n,B,R,max_score,poly,g,rank,rel_max_err,t_approx_s,"
-             "t_exact64_s\n");
+  fprintf(f,
+          "dist,n,B,R,max_score,poly,g,rank,rel_max_err,t_approx_s,"
+          "t_exact64_s\n");
   for (int i = 0; i < x->nentry; i++) {
     const bx_entry_row *r = &x->entry[i];
     for (int k = 0; k < r->ntries; k++)
       fprintf(f, "%s,%lld,%g,%.6g,%.6g,%s,%d,%lld,%.6e,%.4f,%.4f\n",
-              bd_dist_name(r->dist), (long long)x->entry_n, r->B, r->R,
-              r->smax, r->poly, r->g[k], (long long)fa_features_rank(8, r->g[k]),
+              bd_dist_name(r->dist), (long long)x->entry_n, r->B, r->R, r->smax,
+              r->poly, r->g[k], (long long)fa_features_rank(8, r->g[k]),
               r->err[k], r->t[k], r->t_exact64);
   }
   fclose(f);
   return AR_OK;
 }
 
-/* ---- plots ----------------------------------------------------------------- */
+/* ---- plots -----------------------------------------------------------------
+ */
 
 static int have_gnuplot(void) {
   return system("command -v gnuplot >/dev/null 2>&1") == 0;
@@ -195,11 +203,13 @@ static int plot_poly(bx_ctx *x, bd_dist dist, FILE *gp) {
     for (size_t s = 0; s < sizeof shown / sizeof shown[0]; s++)
       fprintf(gp, "'%s/%s' index %d using 1:%d with linespoints title '%s', ",
               x->out, sub, c - 1, 4 + shown[s], bx_short[shown[s]]);
-    fprintf(gp, "'%s/%s' index 2 using 1:4 with linespoints dt 3 lc 'gray' "
-                "title 'act, g = %d at every n', ",
+    fprintf(gp,
+            "'%s/%s' index 2 using 1:4 with linespoints dt 3 lc 'gray' "
+            "title 'act, g = %d at every n', ",
             x->out, sub, BX_FIXED_G);
-    fprintf(gp, "'%s/%s' index %d using 1:%d with lines dt 2 lw 2 lc "
-                "'black' title 'n^{-%d}'\n",
+    fprintf(gp,
+            "'%s/%s' index %d using 1:%d with lines dt 2 lw 2 lc "
+            "'black' title 'n^{-%d}'\n",
             x->out, sub, c - 1, 4 + 2 * BX_NT, c);
   }
   fprintf(gp, "unset multiplot\n");
@@ -230,8 +240,9 @@ static int plot_poly(bx_ctx *x, bd_dist dist, FILE *gp) {
 static int plot_floors(bx_ctx *x, FILE *gp) {
   FILE *f = open_out(x, "plots/floors.dat");
   if (!f) return x->err.code;
-  fprintf(f, "# n approx_c1 approx_c2 exact32 exact64 bf16_input (act, "
-             "normwise; uniform) then dWq\n");
+  fprintf(f,
+          "# n approx_c1 approx_c2 exact32 exact64 bf16_input (act, "
+          "normwise; uniform) then dWq\n");
   for (int i = 0; i < x->nfloor; i++) {
     const bx_floor_row *r = &x->floor[i];
     if (r->dist != BD_UNIFORM) continue;
@@ -268,8 +279,8 @@ static int plot_floors(bx_ctx *x, FILE *gp) {
             "title 'approx c=1', '' using 1:%d w lp title 'approx c=2', '' "
             "using 1:%d w lp title 'exact32', '' using 1:%d w lp title "
             "'exact64 (vs MPFR)', '' using 1:%d w lp title 'bf16 inputs'\n",
-            k ? "grad.layers.0.wq" : "act.layers.0 (attention output)",
-            x->out, o, o + 1, o + 2, o + 3, o + 4);
+            k ? "grad.layers.0.wq" : "act.layers.0 (attention output)", x->out,
+            o, o + 1, o + 2, o + 3, o + 4);
   }
   fprintf(gp, "unset multiplot\nunset logscale; unset format\n");
   return AR_OK;
@@ -280,12 +291,11 @@ static int plot_depth(bx_ctx *x, FILE *gp) {
   if (!f) return x->err.code;
   for (int v = 0; v < x->ndepth; v++) {
     const bx_depth_variant *d = &x->depth[v];
-    fprintf(f, "# %s: layer act grad_act fresh carried fresh_bound\n",
-            d->name);
+    fprintf(f, "# %s: layer act grad_act fresh carried fresh_bound\n", d->name);
     for (int l = 0; l < d->Lmax; l++)
       fprintf(f, "%d %.6e %.6e %.6e %.6e %.6e\n", l, d->act[d->Lmax][l],
-              d->grad[d->Lmax][l] > 0 ? d->grad[d->Lmax][l] : NAN,
-              d->fresh[l], l ? d->prop[l] : NAN, d->fresh_bound[l]);
+              d->grad[d->Lmax][l] > 0 ? d->grad[d->Lmax][l] : NAN, d->fresh[l],
+              l ? d->prop[l] : NAN, d->fresh_bound[l]);
     fprintf(f, "\n\n");
   }
   fclose(f);
@@ -318,17 +328,17 @@ static int plot_entry(bx_ctx *x, FILE *gp) {
   FILE *f = open_out(x, "plots/entry.dat");
   if (!f) return x->err.code;
   for (int di = 0; di < 2; di++) {
-    fprintf(f, "# %s: B taylor_g cheb_g taylor_apriori_g taylor_t/t64 "
-               "cheb_t/t64 R\n",
+    fprintf(f,
+            "# %s: B taylor_g cheb_g taylor_apriori_g taylor_t/t64 "
+            "cheb_t/t64 R\n",
             di ? "outlier" : "uniform");
     for (int i = 0; i + 1 < x->nentry; i += 2) {
       const bx_entry_row *t = &x->entry[i], *c = &x->entry[i + 1];
       if ((int)t->dist != di) continue;
       int kt = last_try(t), kc = last_try(c);
       /* times only where the target was met (-1: missing) */
-      fprintf(f, "%g %d %d %d %.4g %.4g %.4g\n", t->B, t->g_found,
-              c->g_found, t->g_apriori,
-              t->g_found >= 0 ? t->t[kt] / t->t_exact64 : -1,
+      fprintf(f, "%g %d %d %d %.4g %.4g %.4g\n", t->B, t->g_found, c->g_found,
+              t->g_apriori, t->g_found >= 0 ? t->t[kt] / t->t_exact64 : -1,
               c->g_found >= 0 ? c->t[kc] / c->t_exact64 : -1, t->R);
     }
     fprintf(f, "\n\n");
@@ -433,9 +443,10 @@ static void report_poly(FILE *f, bx_ctx *x) {
       if (c)
         fprintf(f, "### %s inputs, c = %d (eps <= n^-%d)\n\n", dn, c, c);
       else
-        fprintf(f, "### %s inputs, control: g = %d at every n\n\n"
-                   "The same cases with the degree held fixed: how the "
-                   "error moves with n by itself.\n\n",
+        fprintf(f,
+                "### %s inputs, control: g = %d at every n\n\n"
+                "The same cases with the degree held fixed: how the "
+                "error moves with n by itself.\n\n",
                 dn, BX_FIXED_G);
       fprintf(f, "| n | g | r | R | max\\|S\\| | eps | n^-c | truth |");
       for (int k = 0; k < BX_NT - 1; k++) fprintf(f, " %s |", bx_short[k]);
@@ -454,24 +465,27 @@ static void report_poly(FILE *f, bx_ctx *x) {
                 fix(b[1], r->smax, 3), sci(b[2], r->eps), sci(b[3], r->target),
                 r->truth_mpfr ? "MPFR" : "exact64");
         for (int k = 0; k < BX_NT - 1; k++)
-          fprintf(f, " %s%s |", sci(b[4], r->err[k].normwise),
-                  !r->truth_mpfr && r->err[k].normwise < x->floor64[k] ? "*"
-                                                                       : "");
+          fprintf(
+              f, " %s%s |", sci(b[4], r->err[k].normwise),
+              !r->truth_mpfr && r->err[k].normwise < x->floor64[k] ? "*" : "");
         fprintf(f, " %s (%s) | %s | %s |\n", sci(b[5], w), bx_short[wk],
                 fix(b[6], r->t_approx, 3), fix(b[7], r->t_exact64, 3));
       }
       fprintf(f, "\n");
     }
-  fprintf(f, "(`dact` = grad.act.layers.0 = the cotangent itself: exact in "
-             "every path, its error is 0 and not shown. `*`: below 100 times "
-             "exact64's own largest error against MPFR for that result (act "
-             "%s, dWq %s): an exact64 truth cannot resolve it, so it is left "
-             "out of the slopes; %d such values.)\n\n",
+  fprintf(f,
+          "(`dact` = grad.act.layers.0 = the cotangent itself: exact in "
+          "every path, its error is 0 and not shown. `*`: below 100 times "
+          "exact64's own largest error against MPFR for that result (act "
+          "%s, dWq %s): an exact64 truth cannot resolve it, so it is left "
+          "out of the slopes; %d such values.)\n\n",
           sci(b[0], x->floor64[0]), sci(b[1], x->floor64[3]), x->below_floor);
-  fprintf(f, "**Log-log slopes** of the normwise error against n (least "
-             "squares over the points above; the a-priori target has slope "
-             "-c, the degree being an integer makes the error a staircase "
-             "under it):\n\n| inputs | c |");
+  fprintf(f,
+          "**Log-log slopes** of the normwise error against n (least "
+          "squares over the points above that the truth resolves, their "
+          "count in parentheses; the a-priori target has slope -c, the "
+          "degree being an integer makes the error a staircase under "
+          "it):\n\n| inputs | c |");
   for (int k = 0; k < BX_NT - 1; k++) fprintf(f, " %s |", bx_short[k]);
   fprintf(f, "\n|---|---|");
   for (int k = 0; k < BX_NT - 1; k++) fprintf(f, "---|");
@@ -480,41 +494,46 @@ static void report_poly(FILE *f, bx_ctx *x) {
     for (int ci = 0; ci < 3; ci++) {
       int c = (ci + 1) % 3;
       char cn[32];
-      snprintf(cn, sizeof cn, c ? "%d" : "control (g = %d)", c ? c : BX_FIXED_G);
+      snprintf(cn, sizeof cn, c ? "%d" : "control (g = %d)",
+               c ? c : BX_FIXED_G);
       fprintf(f, "| %s | %s |", di ? "outlier" : "uniform", cn);
       for (int k = 0; k < BX_NT - 1; k++)
-        fprintf(f, " %s |", fix(b[0], x->slope[di][c][k], 2));
+        fprintf(f, " %s (%d) |", fix(b[0], x->slope[di][c][k], 2),
+                x->slope_pts[di][c][k]);
       fprintf(f, "\n");
     }
-  fprintf(f, "\n**Bound tightness** (measured / proven bound, element-wise "
-             "max, over all points of part 1): a value near 1 means the bound "
-             "is tight, 1e-3 means it overestimates a thousandfold.\n\n"
-             "| result | smallest | largest |\n|---|---|---|\n");
+  fprintf(f,
+          "\n**Bound tightness** (measured / proven bound, element-wise "
+          "max, over all points of part 1): a value near 1 means the bound "
+          "is tight, 1e-3 means it overestimates a thousandfold.\n\n"
+          "| result | smallest | largest |\n|---|---|---|\n");
   for (int k = 0; k < BX_NT - 1; k++) {
     double lo, hi = worst_ratio(x, k, &lo);
     fprintf(f, "| %s | %s | %s |\n", bx_tensor[k], sci(b[0], lo),
             sci(b[1], hi));
   }
-  fprintf(f, "\n![errors](plots/poly_uniform.png)\n\n"
-             "![errors](plots/poly_outlier.png)\n\n"
-             "![ratios](plots/ratio_uniform.png)\n\n"
-             "![ratios](plots/ratio_outlier.png)\n\n");
+  fprintf(f,
+          "\n![errors](plots/poly_uniform.png)\n\n"
+          "![errors](plots/poly_outlier.png)\n\n"
+          "![ratios](plots/ratio_uniform.png)\n\n"
+          "![ratios](plots/ratio_outlier.png)\n\n");
 }
 
 static void report_floors(FILE *f, bx_ctx *x) {
   char b[10][32];
-  fprintf(f, "## 4. Noise floors: exact64, exact32, bf16-rounded inputs\n\n"
-             "On the same cases as part 1. exact64 against MPFR is the "
-             "validation of the truth used above n = %lld. `bf16 inputs` is "
-             "the truth of the case whose every input was rounded to bfloat16 "
-             "(nearest even) against the truth of the original case: the "
-             "error any bf16 pipeline makes before it computes anything. "
-             "Normwise errors of the attention output (act) and of dWq.\n\n"
-             "| inputs | n | exact64 act | exact64 dWq | exact64 worst (all "
-             "results) | exact32 act | exact32 dWq | bf16-input act | "
-             "bf16-input dWq | approx c=1 act | approx c=2 act |\n"
-             "|---|---|---|---|---|---|---|---|---|---|---|\n",
-             (long long)x->mpfr_max);
+  fprintf(f,
+          "## 4. Noise floors: exact64, exact32, bf16-rounded inputs\n\n"
+          "On the same cases as part 1. exact64 against MPFR is the "
+          "validation of the truth used above n = %lld. `bf16 inputs` is "
+          "the truth of the case whose every input was rounded to bfloat16 "
+          "(nearest even) against the truth of the original case: the "
+          "error any bf16 pipeline makes before it computes anything. "
+          "Normwise errors of the attention output (act) and of dWq.\n\n"
+          "| inputs | n | exact64 act | exact64 dWq | exact64 worst (all "
+          "results) | exact32 act | exact32 dWq | bf16-input act | "
+          "bf16-input dWq | approx c=1 act | approx c=2 act |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|\n",
+          (long long)x->mpfr_max);
   for (int i = 0; i < x->nfloor; i++) {
     const bx_floor_row *r = &x->floor[i];
     double a1 = NAN, a2 = NAN, w64 = NAN;
@@ -551,8 +570,9 @@ static void report_depth(FILE *f, bx_ctx *x) {
           d0->Lmax, d0->Lmax, x->quick ? 64 : 128, d0->eps[0]);
   for (int v = 0; v < x->ndepth; v++) {
     const bx_depth_variant *d = &x->depth[v];
-    fprintf(f, "### %s\n\nError of act.layers.l (rows: model depth L; "
-               "columns: layer l):\n\n| L |",
+    fprintf(f,
+            "### %s\n\nError of act.layers.l (rows: model depth L; "
+            "columns: layer l):\n\n| L |",
             d->name);
     for (int l = 0; l < d->Lmax; l++) fprintf(f, " l=%d |", l);
     fprintf(f, " grad.x |\n|---|");
@@ -564,8 +584,9 @@ static void report_depth(FILE *f, bx_ctx *x) {
         fprintf(f, " %s |", l < L ? sci(b[0], d->act[L][l]) : "");
       fprintf(f, " %s |\n", sci(b[1], d->gx[L]));
     }
-    fprintf(f, "\nError of grad.act.layers.l (the top one is the cotangent, "
-               "exact):\n\n| L |");
+    fprintf(f,
+            "\nError of grad.act.layers.l (the top one is the cotangent, "
+            "exact):\n\n| L |");
     for (int l = 0; l < d->Lmax; l++) fprintf(f, " l=%d |", l);
     fprintf(f, "\n|---|");
     for (int l = 0; l < d->Lmax; l++) fprintf(f, "---|");
@@ -595,11 +616,10 @@ static void report_depth(FILE *f, bx_ctx *x) {
     for (int l = 0; l < d->Lmax; l++)
       fprintf(f, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
               l, fix(b[0], d->R[l], 3), sci(b[1], d->eps[l]),
-              sci(b[9], d->spread[l]),
-              sci(b[2], d->act[d->Lmax][l]), sci(b[3], d->fresh[l]),
-              l ? sci(b[4], d->prop[l]) : "-", fix(b[5], d->amp[l], 2),
-              sci(b[6], d->fresh_maxrel[l]), sci(b[7], d->fresh_bound[l]),
-              sci(b[8], d->fresh_ratio[l]));
+              sci(b[9], d->spread[l]), sci(b[2], d->act[d->Lmax][l]),
+              sci(b[3], d->fresh[l]), l ? sci(b[4], d->prop[l]) : "-",
+              fix(b[5], d->amp[l], 2), sci(b[6], d->fresh_maxrel[l]),
+              sci(b[7], d->fresh_bound[l]), sci(b[8], d->fresh_ratio[l]));
     double ga = 0;
     int na = 0;
     for (int l = 1; l < d->Lmax; l++)
@@ -657,15 +677,17 @@ static void report_entry(FILE *f, bx_ctx *x) {
     snprintf(ga, sizeof ga, "%d", r->g_apriori);
     snprintf(rk, sizeof rk, "%lld",
              (long long)fa_features_rank(8, k >= 0 ? r->g[k] : 0));
-    fprintf(f,
-            "| %s | %g | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
-            "%s |\n",
-            bd_dist_name(r->dist), r->B, fix(b[0], r->R, 3),
-            fix(b[1], r->smax, 3), r->poly, r->g_found >= 0 ? gm : "no",
-            rk, sci(b[2], k >= 0 ? r->err[k] : NAN),
-            fix(b[3], k >= 0 ? r->t[k] : NAN, 3), fix(b[4], r->t_exact64, 3),
-            r->poly[0] == 't' ? (r->g_apriori >= 0 ? ga : "none <= 64") : "-",
-            r->stop, be > 0 ? (be < (double)x->entry_n ? "pays here" : sci(b[5], be)) : "-");
+    fprintf(
+        f,
+        "| %s | %g | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
+        "%s |\n",
+        bd_dist_name(r->dist), r->B, fix(b[0], r->R, 3), fix(b[1], r->smax, 3),
+        r->poly, r->g_found >= 0 ? gm : "no", rk,
+        sci(b[2], k >= 0 ? r->err[k] : NAN),
+        fix(b[3], k >= 0 ? r->t[k] : NAN, 3), fix(b[4], r->t_exact64, 3),
+        r->poly[0] == 't' ? (r->g_apriori >= 0 ? ga : "none <= 64") : "-",
+        r->stop,
+        be > 0 ? (be < (double)x->entry_n ? "pays here" : sci(b[5], be)) : "-");
   }
   fprintf(f, "\n![entry](plots/entry.png)\n\n");
 }
@@ -674,9 +696,10 @@ static void report_entry(FILE *f, bx_ctx *x) {
 static void report_reading(FILE *f, bx_ctx *x) {
   char b[8][32];
   fprintf(f, "## 5. Reading\n\n");
-  fprintf(f, "- **Proven bounds:** %d comparisons (every result of every "
-             "one-layer case of parts 1 and 2, element by element), %d "
-             "violated.%s\n",
+  fprintf(f,
+          "- **Proven bounds:** %d comparisons (every result of every "
+          "one-layer case of parts 1 and 2, element by element), %d "
+          "violated.%s\n",
           x->checks, x->violations,
           x->violations ? " See the lines of `attnref bounds` on stderr." : "");
   /* tightness by result */
@@ -689,27 +712,30 @@ static void report_reading(FILE *f, bx_ctx *x) {
     if (w < lv) lv = w, loose = k;
   }
   if (tight >= 0 && loose >= 0)
-    fprintf(f, "- **Tightness:** no bound is tight on these cases. The "
-               "closest is %s's (measured error up to %s of its bound); the "
-               "loosest %s's (at most %s of it). The bounds take every score "
-               "at the edge of [-R, R] (where Taylor's error eps is reached; "
-               "at |s| = R/2 it is 2^-(g+1) of that), all errors of one sign, "
-               "and, for dU and dK, every F_ij at its ceiling e^(2R)/n. The "
-               "a-priori bound is a guarantee, not an estimate: the measured "
-               "error is what to plan with.\n",
+    fprintf(f,
+            "- **Tightness:** no bound is tight on these cases. The "
+            "closest is %s's (measured error up to %s of its bound); the "
+            "loosest %s's (at most %s of it). The bounds take every score "
+            "at the edge of [-R, R] (where Taylor's error eps is reached; "
+            "at |s| = R/2 it is 2^-(g+1) of that), all errors of one sign, "
+            "and, for dU and dK, every F_ij at its ceiling e^(2R)/n. The "
+            "a-priori bound is a guarantee, not an estimate: the measured "
+            "error is what to plan with.\n",
             bx_tensor[tight], sci(b[0], tv), bx_tensor[loose], sci(b[1], lv));
   for (int c = 1; c <= 2; c++)
-    fprintf(f, "- **1/poly(n), c = %d:** fitted slopes (uniform) act %s, dx "
-               "%s, dWq %s, dWv %s against the a-priori -%d; outlier inputs "
-               "act %s.\n",
-            c, fix(b[0], x->slope[0][c][0], 2),
-            fix(b[1], x->slope[0][c][2], 2), fix(b[2], x->slope[0][c][3], 2),
-            fix(b[3], x->slope[0][c][5], 2), c,
-            fix(b[4], x->slope[1][c][0], 2));
+    fprintf(f,
+            "- **1/poly(n), c = %d:** fitted slopes (uniform) act %s, dx "
+            "%s, dWq %s, dWv %s (over %d, %d, %d, %d resolved points) "
+            "against the a-priori -%d; outlier inputs act %s.\n",
+            c, fix(b[0], x->slope[0][c][0], 2), fix(b[1], x->slope[0][c][2], 2),
+            fix(b[2], x->slope[0][c][3], 2), fix(b[3], x->slope[0][c][5], 2),
+            x->slope_pts[0][c][0], x->slope_pts[0][c][2], x->slope_pts[0][c][3],
+            x->slope_pts[0][c][5], c, fix(b[4], x->slope[1][c][0], 2));
   {
     double sc = x->slope[0][0][0];
-    fprintf(f, "- **Control, g = %d at every n:** slopes (uniform) act %s, dx "
-               "%s, dWq %s: %s\n",
+    fprintf(f,
+            "- **Control, g = %d at every n:** slopes (uniform) act %s, dx "
+            "%s, dWq %s: %s\n",
             BX_FIXED_G, fix(b[0], sc, 2), fix(b[1], x->slope[0][0][2], 2),
             fix(b[2], x->slope[0][0][3], 2),
             fabs(sc) < 0.25
@@ -721,10 +747,11 @@ static void report_reading(FILE *f, bx_ctx *x) {
                           : "the error grows with n at a fixed degree: the "
                             "degree has to outrun it."));
   }
-  fprintf(f, "- **Resolution:** %d part-1 values lie below 100x exact64's own "
-             "error (marked `*` in the tables, left out of the slopes): there "
-             "the approximation is as accurate as the exact64 truth can "
-             "tell.\n",
+  fprintf(f,
+          "- **Resolution:** %d part-1 values lie below 100x exact64's own "
+          "error (marked `*` in the tables, left out of the slopes): there "
+          "the approximation is as accurate as the exact64 truth can "
+          "tell.\n",
           x->below_floor);
   /* approx vs floors at the largest n of uniform */
   for (int i = x->nfloor - 1; i >= 0; i--) {
@@ -735,10 +762,11 @@ static void report_reading(FILE *f, bx_ctx *x) {
       if (x->poly[j].dist == r->dist && x->poly[j].n == r->n &&
           x->poly[j].c > 0)
         a[x->poly[j].c - 1] = x->poly[j].err[0].normwise;
-    fprintf(f, "- **Against rounding** (uniform, n = %lld, attention "
-               "output): approx c=1 %s, c=2 %s; exact32 %s; bf16-rounded "
-               "inputs %s. The approximation is %s the fp32 floor at c = 2 "
-               "and %s the bf16 input floor at c = 1.\n",
+    fprintf(f,
+            "- **Against rounding** (uniform, n = %lld, attention "
+            "output): approx c=1 %s, c=2 %s; exact32 %s; bf16-rounded "
+            "inputs %s. The approximation is %s the fp32 floor at c = 2 "
+            "and %s the bf16 input floor at c = 1.\n",
             (long long)r->n, sci(b[0], a[0]), sci(b[1], a[1]),
             sci(b[2], r->e32[0].normwise), sci(b[3], r->bf16[0].normwise),
             a[1] < r->e32[0].normwise ? "below" : "above",
@@ -762,9 +790,10 @@ static void report_reading(FILE *f, bx_ctx *x) {
         if (k >= 0 && r->t[k] < r->t_exact64 && r->B > bpay) bpay = r->B;
       }
     }
-    fprintf(f, "- **Entry bound (%s, n = %lld):** approx met the %.0e target "
-               "up to B = %s (either polynomial), and was also faster than "
-               "exact64 up to B = %s; sqrt(ln n) = %.2f.\n",
+    fprintf(f,
+            "- **Entry bound (%s, n = %lld):** approx met the %.0e target "
+            "up to B = %s (either polynomial), and was also faster than "
+            "exact64 up to B = %s; sqrt(ln n) = %.2f.\n",
             di ? "outlier" : "uniform", (long long)x->entry_n, x->target,
             bmet >= 0 ? fix(b[0], bmet, 3) : "none",
             bpay >= 0 ? fix(b[1], bpay, 3) : "none (never)",
@@ -800,8 +829,9 @@ int bx_write_report(bx_ctx *x) {
           "bounds of one layer (attention output, loss, and every gradient: "
           "dx, dWq, dWk, dWv, dWo, the norm weights) are derived in "
           "[BOUNDS.md](BOUNDS.md) for Taylor polynomials of even degree, in "
-          "exact arithmetic; the check adds a small double-rounding "
-          "allowance to eps (stated there, not proven). Growth across "
+          "exact arithmetic; the check adds a double-rounding allowance "
+          "(BOUNDS.md §9: sized from the unit roundoff, not proven). Growth "
+          "across "
           "layers, the Chebyshev polynomial's error, the degree an entry "
           "bound needs in practice, and the timings are measurements.\n\n"
           "Raw data: [csv/poly.csv](csv/poly.csv), "
@@ -809,8 +839,8 @@ int bx_write_report(bx_ctx *x) {
           "[csv/depth_split.csv](csv/depth_split.csv), "
           "[csv/entry.csv](csv/entry.csv); plots from "
           "[plots/plots.gp](plots/plots.gp)%s.\n\n",
-          x->command, x->quick ? "quick" : "full", cli_now() - x->t_start,
-          date, head, x->out, sysconf(_SC_NPROCESSORS_ONLN), cpu, mem_gib(),
+          x->command, x->quick ? "quick" : "full", cli_now() - x->t_start, date,
+          head, x->out, sysconf(_SC_NPROCESSORS_ONLN), cpu, mem_gib(),
           plotted ? "" : " (gnuplot was not run: no PNGs)");
   report_reading(f, x);
   report_poly(f, x);

@@ -25,8 +25,9 @@ void bx_check(bx_ctx *x, const char *what, double ratio) {
   x->checks++;
   if (ratio <= 1) return;
   x->violations++;
-  fprintf(stderr, "attnref bounds: %s: measured error is %.3g times its proven "
-                  "bound\n",
+  fprintf(stderr,
+          "attnref bounds: %s: measured error is %.3g times its proven "
+          "bound\n",
           what, ratio);
 }
 
@@ -40,13 +41,11 @@ static int make_dir(const cli_cmd *cmd, const char *dir) {
 int cmd_bounds(const cli_cmd *cmd, int argc, char **argv) {
   const char *out = NULL, *radius = NULL, *mpfr = NULL, *target = NULL;
   int quick = 0, noplots = 0;
-  const cli_opt opts[] = {{"--quick", NULL, &quick},
-                          {"--out", &out, NULL},
-                          {"--radius", &radius, NULL},
-                          {"--mpfr-max", &mpfr, NULL},
-                          {"--target", &target, NULL},
-                          {"--no-plots", NULL, &noplots},
-                          {NULL, NULL, NULL}};
+  const cli_opt opts[] = {
+      {"--quick", NULL, &quick},   {"--out", &out, NULL},
+      {"--radius", &radius, NULL}, {"--mpfr-max", &mpfr, NULL},
+      {"--target", &target, NULL}, {"--no-plots", NULL, &noplots},
+      {NULL, NULL, NULL}};
   int npos, rc = cli_parse(cmd, argc, argv, opts, NULL, 0, &npos);
   if (rc) return rc == CLI_HELP ? AR_OK : rc;
   bx_ctx *x = calloc(1, sizeof *x);
@@ -68,11 +67,13 @@ int cmd_bounds(const cli_cmd *cmd, int argc, char **argv) {
                     "--mpfr-max \"%s\": expected n in 0..4096", mpfr);
     x->mpfr_max = v;
   }
-  if (!rc && target && (cli_parse_double(target, &x->target) ||
-                        !(x->target > 0 && x->target < 1)))
+  if (!rc && target &&
+      (cli_parse_double(target, &x->target) ||
+       !(x->target > 0 && x->target < 1)))
     rc = cli_fail(cmd, AR_FAIL_INPUT, "--target \"%s\": expected 0 < t < 1",
                   target);
-  size_t len = (size_t)snprintf(x->command, sizeof x->command, "attnref bounds");
+  size_t len =
+      (size_t)snprintf(x->command, sizeof x->command, "attnref bounds");
   for (int i = 0; i < argc && len < sizeof x->command; i++)
     len += (size_t)snprintf(x->command + len, sizeof x->command - len, " %s",
                             argv[i]);
@@ -108,10 +109,11 @@ int cmd_bounds(const cli_cmd *cmd, int argc, char **argv) {
   if (rc) {
     rc = cli_report(cmd, &x->err);
   } else {
-    printf("bounds: %d proven-bound comparisons, %d violated; %.1f s; report "
-           "%s/REPORT.md: %s\n",
-           x->checks, x->violations, cli_now() - x->t_start, x->out,
-           x->violations ? "FAIL" : "PASS");
+    printf(
+        "bounds: %d proven-bound comparisons, %d violated; %.1f s; report "
+        "%s/REPORT.md: %s\n",
+        x->checks, x->violations, cli_now() - x->t_start, x->out,
+        x->violations ? "FAIL" : "PASS");
     rc = x->violations ? AR_FAIL_CHECK : AR_OK;
   }
   free(x->poly);

@@ -32,19 +32,23 @@ static int failures;
     }                                                      \
   } while (0)
 
-static const char *const results[] = {
-    "act.layers.0",     "loss",
-    "grad.x",           "grad.layers.0.wq",
-    "grad.layers.0.wk", "grad.layers.0.wv",
-    "grad.layers.0.wo", "grad.cotangent",
-    "grad.act.layers.0", "grad.layers.0.norm1.weight",
-    "grad.layers.0.norm1.bias"};
+static const char *const results[] = {"act.layers.0",
+                                      "loss",
+                                      "grad.x",
+                                      "grad.layers.0.wq",
+                                      "grad.layers.0.wk",
+                                      "grad.layers.0.wv",
+                                      "grad.layers.0.wo",
+                                      "grad.cotangent",
+                                      "grad.act.layers.0",
+                                      "grad.layers.0.norm1.weight",
+                                      "grad.layers.0.norm1.bias"};
 #define NRES (sizeof results / sizeof results[0])
 
 typedef struct outcome {
-  double worst;  /* max ratio over every result */
-  double act;    /* ratio of act.layers.0 */
-  int compared;  /* results compared */
+  double worst; /* max ratio over every result */
+  double act;   /* ratio of act.layers.0 */
+  int compared; /* results compared */
 } outcome;
 
 /* approx (Taylor g) vs ref on case s; ratios against bounds with eps/shrink */
@@ -83,7 +87,7 @@ static int one(const bd_case_spec *s, int g, double shrink, uint64_t seed,
       double r, bm;
       int in_truth = ar_tensorset_find(&truth, results[k]) != NULL;
       int got = bd_bound_ratio(&truth, &apx, &bnd, &mag, results[k],
-                               BD_ROUNDING_FLOOR, &r, &bm) == 0;
+                               BD_ROUNDING_FLOOR(s->cfg.n), &r, &bm) == 0;
       CHECK(got == in_truth, "seed %llu: bound for %s %s",
             (unsigned long long)seed, results[k],
             in_truth ? "missing" : "for a result the model lacks");
@@ -138,10 +142,10 @@ static void refusals(void) {
     if (!rc) rc = ar_case_bind(&cs, "t", &c, &err);
     CHECK(rc == AR_OK, "making refusal case %zu: %s", i, err.msg);
     if (!rc)
-      CHECK(bd_apriori_one_layer(&c, bad[i].eps, 0.5, &b, &err) ==
-                AR_FAIL_INPUT,
-            "case %zu (layers %d mlp %d eps %g) was not refused", i,
-            bad[i].layers, bad[i].mlp, bad[i].eps);
+      CHECK(
+          bd_apriori_one_layer(&c, bad[i].eps, 0.5, &b, &err) == AR_FAIL_INPUT,
+          "case %zu (layers %d mlp %d eps %g) was not refused", i,
+          bad[i].layers, bad[i].mlp, bad[i].eps);
     ar_case_release(&c);
     ar_tensorset_free(&cs);
     ar_tensorset_free(&b);
@@ -175,9 +179,12 @@ int main(int argc, char **argv) {
     } else {
       CHECK(r.compared >= 8, "seed %llu %s: only %d results compared",
             (unsigned long long)seed, json, r.compared);
-      CHECK(r.worst <= 1, "seed %llu g %d %s: measured error %.3g times its "
-            "proven bound", (unsigned long long)seed, g, json, r.worst);
-      CHECK(r.act > 0, "seed %llu %s: the approximation made no error at "
+      CHECK(r.worst <= 1,
+            "seed %llu g %d %s: measured error %.3g times its "
+            "proven bound",
+            (unsigned long long)seed, g, json, r.worst);
+      CHECK(r.act > 0,
+            "seed %llu %s: the approximation made no error at "
             "all (g %d): the case does not exercise the bound",
             (unsigned long long)seed, json, g);
     }
@@ -187,7 +194,8 @@ int main(int argc, char **argv) {
   }
   CHECK(violated_when_shrunk == 4,
         "with eps/1000 only %d of the 4 g=0 cases broke a bound: the bounds "
-        "are more than 1000x loose there", violated_when_shrunk);
+        "are more than 1000x loose there",
+        violated_when_shrunk);
   refusals();
   if (failures) fprintf(stderr, "t_bounds_apriori: %d failures\n", failures);
   return failures ? 1 : 0;

@@ -78,8 +78,10 @@ static void distributions(uint64_t seed) {
     for (int i = 0; i < 1000; i++) m1 = fmax(m1, fabs(v[i]));
     seen += m1 > 6;
   }
-  CHECK(seen >= 14, "seed %llu: only %d of 20 sets of 1000 outlier draws "
-        "hold an entry beyond 6 sigma", (unsigned long long)seed, seen);
+  CHECK(seen >= 14,
+        "seed %llu: only %d of 20 sets of 1000 outlier draws "
+        "hold an entry beyond 6 sigma",
+        (unsigned long long)seed, seen);
   free(v);
 }
 
@@ -92,7 +94,7 @@ static void bf16_rounding(uint64_t seed) {
   ar_rng r;
   ar_rng_seed(&r, seed);
   bd_fill(&r, BD_OUTLIER, 1.0, t->data, 1000);
-  t->data[0] = 1.5;       /* exact in bf16 */
+  t->data[0] = 1.5;        /* exact in bf16 */
   t->data[1] = 1 + 0x1p-8; /* halfway between 1 and 1 + 2^-7: ties to even, 1 */
   double orig[1000];
   memcpy(orig, t->data, sizeof orig);
@@ -136,8 +138,10 @@ static void calibration(uint64_t seed) {
   for (int l = 0; !rc && l < 3; l++) {
     double R = bd_meta_layer(&out, "attnref.approx.radius", l);
     double tol = l ? 1e-3 : 1e-12;
-    CHECK(fabs(R - 0.7) <= tol * 0.7, "seed %llu: layer %d radius %.9g, "
-          "calibrated to 0.7", (unsigned long long)seed, l, R);
+    CHECK(fabs(R - 0.7) <= tol * 0.7,
+          "seed %llu: layer %d radius %.9g, "
+          "calibrated to 0.7",
+          (unsigned long long)seed, l, R);
   }
   for (int l = 0; !rc && l < 3; l++) {
     char name[64];
@@ -159,7 +163,8 @@ static void calibration(uint64_t seed) {
 
 static void slope(void) {
   double x[6], y[6];
-  for (int i = 0; i < 6; i++) x[i] = 128.0 * (1 << i), y[i] = 3 * pow(x[i], -1.5);
+  for (int i = 0; i < 6; i++)
+    x[i] = 128.0 * (1 << i), y[i] = 3 * pow(x[i], -1.5);
   double s = bd_loglog_slope(x, y, 6);
   CHECK(fabs(s + 1.5) < 1e-12, "slope of 3 x^-1.5 is %.15g", s);
   y[2] = 0; /* skipped, the others still define the line */
