@@ -17,13 +17,13 @@
 #include <string.h>
 
 #include "safetensors.h"
+#include "testutil.h"
 
-static int failures;
 #define FAIL(...)                                \
   do {                                           \
     fprintf(stderr, "audit_expect: " __VA_ARGS__); \
     fputc('\n', stderr);                         \
-    failures++;                                  \
+    t_failures++;                                  \
   } while (0)
 
 typedef struct metrics {
@@ -213,9 +213,9 @@ int main(int argc, char **argv) {
   if (trows != L) FAIL("table has %d layer rows, expected %d", trows, L);
   ar_tensorset_free(&T);
   ar_tensorset_free(&C);
-  if (failures) {
-    fprintf(stderr, "audit_expect: %d mismatch%s (%s vs %s)\n", failures,
-            failures > 1 ? "es" : "", argv[2], argv[1]);
+  if (t_failures) {
+    fprintf(stderr, "audit_expect: %d mismatch%s (%s vs %s)\n", t_failures,
+            t_failures > 1 ? "es" : "", argv[2], argv[1]);
     return 1;
   }
   printf("audit_expect: %d tensors, %d layers: CSV and table match\n", rows, L);

@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../io/testutil.h"
+#include "testutil.h"
 
 static const cJSON *field(const cJSON *o, const char *k) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);

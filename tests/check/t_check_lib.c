@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/testutil.h"
+#include "testutil.h"
 #include "check.h"
 #include "gen.h"
 #include "safetensors.h"

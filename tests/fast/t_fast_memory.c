@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "fast/fast.h"
-#include "fastutil.h"
+#include "pathutil.h"
 
 static int64_t in_use(void) {
   struct mallinfo2 m = mallinfo2();
@@ -76,6 +76,6 @@ int main(void) {
     CHECK(m1 < ((int64_t)1 << 40), "%s: %lld bytes at n = 2^20",
           paths[p]->name, (long long)m1);
   }
-  printf("t_fast_memory: %d failures\n", failures);
-  return failures ? 1 : 0;
+  printf("t_fast_memory: %d failures\n", t_failures);
+  return t_failures ? 1 : 0;
 }

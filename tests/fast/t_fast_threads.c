@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "fast/fast.h"
-#include "fastutil.h"
+#include "pathutil.h"
 
 /* normwise bound between thread counts: about 100 roundoffs of the
  * tensor's size (dQ's parts summed in another order, amplified by the
@@ -59,6 +59,6 @@ int main(int argc, char **argv) {
     fcase_free(&k);
   }
   printf("t_fast_threads: %d cases, largest difference exact64 %.3g, "
-         "exact32 %.3g; %d failures\n", count, worst[0], worst[1], failures);
-  return failures ? 1 : 0;
+         "exact32 %.3g; %d failures\n", count, worst[0], worst[1], t_failures);
+  return t_failures ? 1 : 0;
 }

@@ -3,15 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* splitmix64 */
-static uint64_t next(rng *r) {
-  uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+#include "testutil.h"
 
-double rng_uniform(rng *r) { return (next(r) >> 11) * 0x1p-53; }
+double rng_uniform(rng *r) { return t_uniform(&r->s); }
 
 void rng_fill(rng *r, double *m, int64_t numel, double a) {
   for (int64_t i = 0; i < numel; i++) m[i] = a * (2 * rng_uniform(r) - 1);

@@ -10,17 +10,7 @@
 
 #include "fast/features.h"
 #include "naive_head.h"
-
-static int failures;
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) {                                        \
-      failures++;                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                       \
-      fprintf(stderr, "\n");                              \
-    }                                                     \
-  } while (0)
+#include "testutil.h"
 
 /* C(n, k) by Pascal's triangle (independent of fa_features_rank) */
 static double binom(int n, int k) {
@@ -138,6 +128,6 @@ int main(int argc, char **argv) {
   uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20240801;
   table_is_complete();
   identity_holds(seed);
-  if (failures) fprintf(stderr, "%d failure(s)\n", failures);
-  return failures ? 1 : 0;
+  if (t_failures) fprintf(stderr, "%d failure(s)\n", t_failures);
+  return t_failures ? 1 : 0;
 }

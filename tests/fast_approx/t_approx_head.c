@@ -19,17 +19,7 @@
 #include "fast/model.h"
 #include "fast/features.h"
 #include "naive_head.h"
-
-static int failures;
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) {                                        \
-      failures++;                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                       \
-      fprintf(stderr, "\n");                              \
-    }                                                     \
-  } while (0)
+#include "testutil.h"
 
 static uint64_t seed;
 
@@ -293,7 +283,7 @@ int main(int argc, char **argv) {
   huge_degree_matches_exact();
   saved_null_and_strided_agree();
   edge_cases_match_exact();
-  if (failures) fprintf(stderr, "%d failure(s), seed %llu\n", failures,
+  if (t_failures) fprintf(stderr, "%d failure(s), seed %llu\n", t_failures,
                         (unsigned long long)seed);
-  return failures ? 1 : 0;
+  return t_failures ? 1 : 0;
 }

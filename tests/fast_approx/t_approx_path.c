@@ -13,90 +13,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/case.h"
-#include "src/config.h"
-#include "src/gen.h"
-#include "src/path.h"
-
-static int failures;
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) {                                        \
-      failures++;                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                       \
-      fprintf(stderr, "\n");                              \
-    }                                                     \
-  } while (0)
+#include "pathutil.h"
 
 static uint64_t seed;
 
-typedef struct kase {
-  ar_tensorset ts;
-  ar_case c;
-  char *json;
-} kase;
-
-static int kase_make(kase *k, const char *json, double bound) {
-  ar_error err = {0};
-  ar_config cfg;
-  k->json = (char *)json;
-  ar_tensorset_init(&k->ts);
-  if (ar_config_parse(json, "test", &cfg, &err) ||
-      ar_gen_case(&cfg, seed, bound, 0, &k->ts, &err) ||
-      ar_case_bind(&k->ts, "generated", &k->c, &err)) {
-    fprintf(stderr, "FAIL making case %s: %s\n", json, err.msg);
-    failures++;
-    return -1;
-  }
-  return 0;
-}
-
-static void kase_free(kase *k) {
-  ar_case_release(&k->c);
-  ar_tensorset_free(&k->ts);
-}
-
-static int run(const char *path, const kase *k, int degree, const char *poly,
+/* out <- the registered path `path` on k; nonzero (printed) on failure */
+static int run(const char *path, const fcase *k, int degree, const char *poly,
                ar_tensorset *out) {
-  ar_path_options o;
-  ar_path_options_defaults(&o);
-  o.degree = degree, o.poly = poly;
-  ar_error err = {0};
-  ar_tensorset_init(out);
   const ar_path *p = ar_path_find(path);
   if (!p) {
     fprintf(stderr, "FAIL: path %s not registered\n", path);
-    failures++;
+    t_failures++;
+    ar_tensorset_init(out);
     return -1;
   }
-  int rc = ar_path_run(p, &k->c, &o, out, &err);
+  ar_error err;
+  int rc = run_opts(p, k, degree, poly, out, &err);
   if (rc) fprintf(stderr, "path %s on %s: rc %d: %s\n", path, k->json, rc, err.msg);
   return rc;
-}
-
-/* max over every floating tensor of ref of max|x - ref| / max|ref| */
-static double worst_rel(const ar_tensorset *x, const ar_tensorset *ref,
-                        const char **which) {
-  double worst = 0;
-  for (size_t t = 0; t < ref->count; t++) {
-    const ar_tensor *e = &ref->t[t];
-    if (!e->data) continue;
-    const ar_tensor *a = ar_tensorset_find(x, e->name);
-    if (!a || a->numel != e->numel) {
-      *which = e->name;
-      return INFINITY;
-    }
-    double d = 0, m = 0;
-    for (int64_t i = 0; i < e->numel; i++) {
-      double di = fabs(a->data[i] - e->data[i]);
-      if (!(di <= d)) d = di;
-      if (fabs(e->data[i]) > m) m = fabs(e->data[i]);
-    }
-    double rel = m > 0 ? d / m : d;
-    if (!(rel <= worst)) worst = rel, *which = e->name;
-  }
-  return worst;
 }
 
 static void converges_to_exact64(void) {
@@ -110,12 +44,12 @@ static void converges_to_exact64(void) {
       "\"mlp\":5,\"loss\":\"mse\"}",
   };
   for (size_t ci = 0; ci < sizeof cfgs / sizeof *cfgs; ci++) {
-    kase k;
-    if (kase_make(&k, cfgs[ci], 0.5)) continue;
+    fcase k;
+    fcase_make(&k, cfgs[ci], seed, 0.5);
     ar_tensorset ex;
     if (run("exact64", &k, 0, "taylor", &ex)) {
-      failures++;
-      kase_free(&k);
+      t_failures++;
+      fcase_free(&k);
       continue;
     }
     for (int cheb = 0; cheb < 2; cheb++) {
@@ -155,28 +89,8 @@ static void converges_to_exact64(void) {
     ar_tensorset_free(&ap);
     ar_tensorset_free(&truth);
     ar_tensorset_free(&ex);
-    kase_free(&k);
+    fcase_free(&k);
   }
-}
-
-/* parse "[a,b,...]" into v (n entries); null -> INFINITY; returns count */
-static int parse_array(const char *s, double *v, int max) {
-  int n = 0;
-  if (!s || *s != '[') return -1;
-  s++;
-  while (*s && *s != ']' && n < max) {
-    if (strncmp(s, "null", 4) == 0) {
-      v[n++] = INFINITY;
-      s += 4;
-    } else {
-      char *end;
-      v[n++] = strtod(s, &end);
-      if (end == s) return -1;
-      s = end;
-    }
-    if (*s == ',') s++;
-  }
-  return n;
 }
 
 static void metadata_bound_holds(void) {
@@ -187,13 +101,13 @@ static void metadata_bound_holds(void) {
       "\"loss\":\"mse\"}"};
   for (int ci = 0; ci < 2; ci++)
     for (int g = 2; g <= 8; g += 2) {
-      kase k;
-      if (kase_make(&k, cfg[ci], 0.7)) return;
+      fcase k;
+      fcase_make(&k, cfg[ci], seed, 0.7);
       ar_tensorset ex, ap;
       if (run("exact64", &k, 0, "taylor", &ex) ||
           run("approx", &k, g, "taylor", &ap)) {
-        failures++;
-        kase_free(&k);
+        t_failures++;
+        fcase_free(&k);
         return;
       }
       int64_t d = k.c.cfg.d, dh = d / k.c.cfg.heads;
@@ -212,13 +126,7 @@ static void metadata_bound_holds(void) {
       CHECK(rank && atof(rank) == C, "rank %s, want %.0f", rank ? rank : "-", C);
       CHECK(eps[0] > 0 && radius[0] > 0, "eps %g radius %g", eps[0], radius[0]);
       /* |act~ - act| <= bound * max_c sum_k |Wo_kc| */
-      const double *wo = k.c.layer[0].wo;
-      double wmax = 0;
-      for (int64_t c = 0; c < d; c++) {
-        double s = 0;
-        for (int64_t kk = 0; kk < d; kk++) s += fabs(wo[kk * d + c]);
-        if (s > wmax) wmax = s;
-      }
+      double wmax = wo_colsum_max(k.c.layer[0].wo, d);
       const ar_tensor *a = ar_tensorset_find(&ap, "act.layers.0"),
                       *e = ar_tensorset_find(&ex, "act.layers.0");
       double err = 0;
@@ -231,13 +139,13 @@ static void metadata_bound_holds(void) {
             "seed=%llu %s g=%d: |act~ - act| = %.3g above the bound %.3g",
             (unsigned long long)seed, cfg[ci], g, err, lim);
       ar_tensorset_free(&ex), ar_tensorset_free(&ap);
-      kase_free(&k);
+      fcase_free(&k);
     }
 }
 
 static void bad_options_refused(void) {
-  kase k;
-  if (kase_make(&k, "{\"n\":8,\"d\":4,\"heads\":1,\"layers\":1}", 1)) return;
+  fcase k;
+  fcase_make(&k, "{\"n\":8,\"d\":4,\"heads\":1,\"layers\":1}", seed, 1);
   const ar_path *p = ar_path_find("approx");
   if (!p) return;
   struct {
@@ -257,12 +165,12 @@ static void bad_options_refused(void) {
           bad[i].poly, rc, err.msg);
     ar_tensorset_free(&out);
   }
-  kase_free(&k);
+  fcase_free(&k);
   /* d_h = 64: g = 4 needs r = C(68,4) = 814385 features and backward states
    * of r x (64^2 + 128) doubles (tens of GB); g = 8 has r > 2^31. Both are
    * refused up front (memory_needed against the default --max-memory), not
    * attempted. */
-  if (kase_make(&k, "{\"n\":8,\"d\":64,\"heads\":1,\"layers\":1}", 1)) return;
+  fcase_make(&k, "{\"n\":8,\"d\":64,\"heads\":1,\"layers\":1}", seed, 1);
   for (int g = 4; g <= 8; g += 4) {
     ar_path_options o;
     ar_path_options_defaults(&o);
@@ -278,7 +186,7 @@ static void bad_options_refused(void) {
           "d_h=64 g=%d: memory_needed %lld, rc %d", g, (long long)need, rc);
     ar_tensorset_free(&out);
   }
-  kase_free(&k);
+  fcase_free(&k);
 }
 
 int main(int argc, char **argv) {
@@ -286,7 +194,7 @@ int main(int argc, char **argv) {
   converges_to_exact64();
   metadata_bound_holds();
   bad_options_refused();
-  if (failures) fprintf(stderr, "%d failure(s), seed %llu\n", failures,
+  if (t_failures) fprintf(stderr, "%d failure(s), seed %llu\n", t_failures,
                         (unsigned long long)seed);
-  return failures ? 1 : 0;
+  return t_failures ? 1 : 0;
 }

@@ -6,17 +6,7 @@
 #include <stdio.h>
 
 #include "fast/poly.h"
-
-static int failures;
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) {                                        \
-      failures++;                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                       \
-      fprintf(stderr, "\n");                              \
-    }                                                     \
-  } while (0)
+#include "testutil.h"
 
 static void taylor_eps_formula(void) {
   /* R = 1, g = 2: e / 3! */
@@ -124,6 +114,6 @@ int main(void) {
   even_taylor_positive();
   chebyshev_interpolates();
   chebyshev_converges();
-  if (failures) fprintf(stderr, "%d failure(s)\n", failures);
-  return failures ? 1 : 0;
+  if (t_failures) fprintf(stderr, "%d failure(s)\n", t_failures);
+  return t_failures ? 1 : 0;
 }

@@ -20,35 +20,15 @@
 #include <string.h>
 
 #include "fast/fast.h"
-#include "fastutil.h"
+#include "pathutil.h"
 #include "gpu/gpu.h"
 #include "gpuutil.h"
 #include "ref/ref.h"
 #include "src/path.h"
 
-typedef struct tcase_spec {
-  const char *json;
-  int fp32; /* gpu-exact32 graded by fp32 too */
-} tcase_spec;
-
-static const tcase_spec small[] = {
-    {"{\"n\":5,\"d\":4,\"heads\":1,\"layers\":1}", 1},
-    {"{\"n\":13,\"d\":12,\"heads\":2,\"layers\":3,\"causal\":true,"
-     "\"norm\":\"layernorm\",\"mlp\":12,\"activation\":\"gelu\","
-     "\"loss\":\"xent\",\"vocab\":7}", 1},
-    {"{\"n\":9,\"d\":6,\"heads\":3,\"layers\":3,\"norm\":\"rmsnorm\","
-     "\"mlp\":5,\"activation\":\"relu\",\"loss\":\"linear\"}", 1},
-    {"{\"n\":7,\"d\":4,\"heads\":2,\"layers\":1,\"residual\":false,"
-     "\"causal\":true,\"norm\":\"layernorm\",\"mlp\":6,"
-     "\"activation\":\"gelu\",\"loss\":\"linear\"}", 1},
-    {"{\"n\":8,\"d\":8,\"heads\":2,\"layers\":3,\"residual\":false,"
-     "\"loss\":\"linear\"}", 0},
-    {"{\"n\":11,\"d\":4,\"heads\":1,\"layers\":1,\"residual\":false,"
-     "\"scale\":0.3}", 1},
-    {"{\"n\":1,\"d\":4,\"heads\":2,\"layers\":2,\"causal\":true,"
-     "\"norm\":\"layernorm\",\"mlp\":3,\"loss\":\"xent\",\"vocab\":3}", 1},
-    {"{\"n\":1,\"d\":4,\"heads\":1,\"layers\":1}", 1},
-    /* GPU tiles: 64 rows (32 in double past d_h = 64) */
+/* beyond exact_feature_cases: the GPU tiles, 64 rows (32 in double past
+ * d_h = 64) */
+static const exact_spec tiles[] = {
     {"{\"n\":31,\"d\":4,\"heads\":1,\"layers\":1,\"causal\":true,"
      "\"loss\":\"linear\"}", 1},
     {"{\"n\":33,\"d\":34,\"heads\":2,\"layers\":1,\"causal\":true}", 1},
@@ -71,16 +51,6 @@ static void check_meta(const ar_tensorset *r, const char *path) {
         "%s: attnref.config", path);
 }
 
-static void check_f32(const ar_tensorset *r) {
-  for (size_t t = 0; t < r->count; t++) {
-    const ar_tensor *x = &r->t[t];
-    int floats = x->dtype == AR_F32;
-    for (int64_t e = 0; e < x->numel && floats; e++)
-      floats = (double)(float)x->data[e] == x->data[e];
-    CHECK(floats, "gpu-exact32 %s: not F32 values", x->name);
-  }
-}
-
 int main(int argc, char **argv) {
   uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 11;
   int64_t large = argc > 2 ? strtoll(argv[2], NULL, 10) : 2048;
@@ -91,22 +61,18 @@ int main(int argc, char **argv) {
             ar_path_find("gpu-exact32") == g32,
         "gpu-exact64 / gpu-exact32 not registered");
 #endif
-  const int count = (int)(sizeof small / sizeof small[0]);
+  const int nt = (int)(sizeof tiles / sizeof tiles[0]);
+  const int count = exact_feature_count + nt;
   for (int i = 0; i < count; i++) {
+    const exact_spec *s = i < exact_feature_count
+                              ? &exact_feature_cases[i]
+                              : &tiles[i - exact_feature_count];
     fcase k;
-    fcase_make(&k, small[i].json, seed + (uint64_t)i, 1.0);
+    fcase_make(&k, s->json, seed + (uint64_t)i, 1.0);
     ar_tensorset truth, c64, c32;
-    run_path(&ar_path_ref, &k, 0, &truth);
-    run_path(g64, &k, 0, &c64);
-    run_path(g32, &k, 0, &c32);
-    CHECK(grade(&truth, &c64, "fp64", &k, "gpu-exact64"), "gpu-exact64 on %s",
-          small[i].json);
-    if (small[i].fp32)
-      CHECK(grade(&truth, &c32, "fp32", &k, "gpu-exact32"),
-            "gpu-exact32 on %s", small[i].json);
+    exact_vs_ref(s, &k, g64, g32, &truth, &c64, &c32);
     check_meta(&c64, "gpu-exact64");
     check_meta(&c32, "gpu-exact32");
-    check_f32(&c32);
     ar_tensorset_free(&truth);
     ar_tensorset_free(&c64);
     ar_tensorset_free(&c32);
@@ -150,6 +116,6 @@ int main(int argc, char **argv) {
     fcase_free(&k);
   }
   printf("t_gpu_exact_paths: %d small cases, 2 at n = %lld, %d failures\n",
-         count, (long long)large, failures);
-  return failures ? 1 : 0;
+         count, (long long)large, t_failures);
+  return t_failures ? 1 : 0;
 }

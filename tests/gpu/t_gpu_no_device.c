@@ -8,7 +8,7 @@
  * run the paths). */
 #include <string.h>
 
-#include "fastutil.h"
+#include "pathutil.h"
 #include "gpu/gpu.h"
 #include "gpu/gpu_rt.h"
 #include "gpuutil.h"
@@ -46,6 +46,6 @@ int main(void) {
     ar_tensorset_free(&out);
   }
   fcase_free(&k);
-  printf("t_gpu_no_device: %d failures\n", failures);
-  return failures ? 1 : 0;
+  printf("t_gpu_no_device: %d failures\n", t_failures);
+  return t_failures ? 1 : 0;
 }

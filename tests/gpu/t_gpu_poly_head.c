@@ -18,13 +18,11 @@
 #include <string.h>
 
 #include "fast/attn_approx.h"
-#include "fastutil.h"
 #include "gpu/attn_poly.h"
 #include "gpu/gpu_rt.h"
 #include "gpuutil.h"
+#include "headcheck.h"
 #include "src/gen.h"
-
-#define SENTINEL 12345.0
 
 typedef struct spec {
   int64_t n, dh;
@@ -47,14 +45,6 @@ static double rel_err(const double *a, const double *b, int64_t n, int64_t dh,
   return num / (den > 0.01 ? den : 0.01);
 }
 
-static int untouched(const double *a, int64_t n, int64_t ld, int64_t off,
-                     int64_t dh) {
-  for (int64_t i = 0; i < n; i++)
-    for (int64_t c = 0; c < ld; c++)
-      if ((c < off || c >= off + dh) && a[i * ld + c] != SENTINEL) return 0;
-  return 1;
-}
-
 static void run_spec(const spec *s, uint64_t seed) {
   const int64_t n = s->n, dh = s->dh, off = 2, ld = dh + 3, cnt = n * ld;
   ar_rng rng;
@@ -65,7 +55,7 @@ static void run_spec(const spec *s, uint64_t seed) {
     buf[a] = malloc((size_t)cnt * sizeof(double));
     if (!buf[a]) exit(3);
     for (int64_t i = 0; i < cnt; i++)
-      buf[a][i] = a < 4 ? 2 * ar_rng_uniform(&rng) - 1 : SENTINEL;
+      buf[a][i] = a < 4 ? 2 * ar_rng_uniform(&rng) - 1 : HEAD_SENTINEL;
   }
   double tau = 1 / sqrt((double)dh);
   fa_head h = {n, dh, ld, s->causal, tau};
@@ -85,7 +75,7 @@ static void run_spec(const spec *s, uint64_t seed) {
     const fa_head_impl *hd = bits == 64 ? &gpu_head_poly64 : &gpu_head_poly32;
     double bound = bits == 64 ? 1e-12 : 2e-5;
     for (int a = 8; a < 12; a++)
-      for (int64_t i = 0; i < cnt; i++) buf[a][i] = SENTINEL;
+      for (int64_t i = 0; i < cnt; i++) buf[a][i] = HEAD_SENTINEL;
     gpu_poly_set_blocking(s->block, s->chunk);
     /* the GPU backward is fed the CPU's O: both differentiate the same
      * forward, so their gradients compare directly */
@@ -104,7 +94,7 @@ static void run_spec(const spec *s, uint64_t seed) {
             bits, names[a], e, bound, (long long)n, (long long)dh, s->causal,
             s->g, s->cheb ? "chebyshev" : "taylor", (long long)s->block,
             (long long)s->chunk, (unsigned long long)seed);
-      CHECK(untouched(buf[8 + a], n, ld, off, dh),
+      CHECK(head_untouched(buf[8 + a], n, ld, off, dh),
             "gpu-approx%d %s wrote outside its columns (n=%lld dh=%lld)", bits,
             names[a], (long long)n, (long long)dh);
     }
@@ -140,6 +130,6 @@ int main(int argc, char **argv) {
   const int count = (int)(sizeof specs / sizeof specs[0]);
   for (int i = 0; i < count; i++) run_spec(&specs[i], seed + (uint64_t)i);
   printf("t_gpu_poly_head (%s): %d specs, %d failures\n", gpu_device_name(),
-         count, failures);
-  return failures ? 1 : 0;
+         count, t_failures);
+  return t_failures ? 1 : 0;
 }

@@ -19,30 +19,17 @@
 #include "ref/model.h"
 #include "ref/ref.h"
 #include "tcase.h"
+#include "testutil.h"
 
-static int failures;
 static char desc[512];
 static uint64_t seed;
 
 #define FAIL(...)                                                         \
   do {                                                                    \
-    failures++;                                                           \
+    t_failures++;                                                           \
     fprintf(stderr, "FAIL: " __VA_ARGS__);                                \
     fprintf(stderr, "\n  seed %llu, %s\n", (unsigned long long)seed, desc); \
   } while (0)
-
-static ar_config cfg(int64_t n, int64_t d, int64_t heads, int64_t layers,
-                     int causal, int residual, ar_norm norm, int64_t mlp,
-                     ar_act act, ar_loss loss, int64_t vocab, double scale) {
-  ar_config c;
-  ar_config_defaults(&c);
-  c.n = n, c.d = d, c.heads = heads, c.layers = layers, c.causal = causal;
-  c.residual = residual, c.norm = norm, c.mlp = mlp, c.act = act;
-  c.loss = loss, c.vocab = vocab;
-  c.has_scale = scale != 0;
-  c.scale = scale;
-  return c;
-}
 
 static int run_path(const ar_case *c, long prec, int dd, ar_tensorset *out,
                     ar_error *err) {
@@ -190,7 +177,7 @@ static void certify_config(const ar_config *c) {
     tcase_free(&t);
     return;
   }
-  int before = failures;
+  int before = t_failures;
   truth *tr = calloc((size_t)(2 + 2 * c->layers + r->nin), sizeof *tr);
   int nt = truths(r, tr);
   ar_tensorset out, dd, low;
@@ -216,7 +203,7 @@ static void certify_config(const ar_config *c) {
            meta_long(&low, AR_META_PREC));
   }
   printf("%s %s: 128-bit certified_bits %s, 24-bit start ended at %s bits\n",
-         failures == before ? "ok  " : "FAIL", desc,
+         t_failures == before ? "ok  " : "FAIL", desc,
          ar_tensorset_get_meta(&out, AR_META_CERTIFIED_BITS),
          ar_tensorset_get_meta(&low, AR_META_PREC));
   ar_tensorset_free(&out);
@@ -240,7 +227,7 @@ static void expect_input_error(const ar_case *c, long prec, const char *word,
 }
 
 static void bad_inputs(void) {
-  ar_config c = cfg(3, 4, 2, 1, 1, 1, AR_NORM_NONE, 0, AR_ACT_RELU,
+  ar_config c = tcase_config(3, 4, 2, 1, 1, 1, AR_NORM_NONE, 0, AR_ACT_RELU,
                     AR_LOSS_XENT, 3, 0);
   tcase_describe(&c, desc, sizeof desc);
   tcase t;
@@ -260,7 +247,7 @@ static void bad_inputs(void) {
   expect_input_error(&t.c, 128, "tensor labels", "negative label");
   tcase_free(&t);
   /* 0.5 ||X_L - target||^2 beyond DBL_MAX */
-  c = cfg(3, 4, 2, 1, 0, 1, AR_NORM_NONE, 0, AR_ACT_RELU, AR_LOSS_MSE, 0, 0);
+  c = tcase_config(3, 4, 2, 1, 0, 1, AR_NORM_NONE, 0, AR_ACT_RELU, AR_LOSS_MSE, 0, 0);
   tcase_describe(&c, desc, sizeof desc);
   if (tcase_make(&t, &c, seed, "huge.safetensors")) return;
   ((double *)t.c.x)[2] = 1e300;
@@ -271,13 +258,13 @@ static void bad_inputs(void) {
 int main(int argc, char **argv) {
   seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 424242;
   const ar_config configs[] = {
-      cfg(6, 4, 2, 2, 1, 1, AR_NORM_LAYER, 5, AR_ACT_GELU, AR_LOSS_XENT, 4, 0),
-      cfg(5, 6, 3, 3, 0, 0, AR_NORM_RMS, 4, AR_ACT_RELU, AR_LOSS_MSE, 0, 0.45),
-      cfg(7, 4, 1, 1, 1, 1, AR_NORM_NONE, 0, AR_ACT_RELU, AR_LOSS_LINEAR, 0, 0),
+      tcase_config(6, 4, 2, 2, 1, 1, AR_NORM_LAYER, 5, AR_ACT_GELU, AR_LOSS_XENT, 4, 0),
+      tcase_config(5, 6, 3, 3, 0, 0, AR_NORM_RMS, 4, AR_ACT_RELU, AR_LOSS_MSE, 0, 0.45),
+      tcase_config(7, 4, 1, 1, 1, 1, AR_NORM_NONE, 0, AR_ACT_RELU, AR_LOSS_LINEAR, 0, 0),
   };
   for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++, seed++)
     certify_config(&configs[i]);
   bad_inputs();
-  printf("%d failures\n", failures);
-  return failures ? 1 : 0;
+  printf("%d failures\n", t_failures);
+  return t_failures ? 1 : 0;
 }

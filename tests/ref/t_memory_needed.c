@@ -7,8 +7,7 @@
 #include "ref/certify.h"
 #include "ref/ref.h"
 #include "tcase.h"
-
-static int failures;
+#include "testutil.h"
 
 static void check(const ar_config *c, long prec, int dd) {
   char desc[512];
@@ -25,7 +24,7 @@ static void check(const ar_config *c, long prec, int dd) {
   ref_run *a = ref_run_new(&t.c, prec, &err);
   ref_run *b = ref_run_new(&t.c, ref_check_prec(prec), &err);
   if (!a || !b) {
-    failures++;
+    t_failures++;
     fprintf(stderr, "FAIL: %s\n", err.msg);
   } else {
     int64_t used = a->arena.bytes + b->arena.bytes;
@@ -33,7 +32,7 @@ static void check(const ar_config *c, long prec, int dd) {
     printf("%s %s prec %ld: estimate %lld bytes, runs allocate %lld\n",
            ok ? "ok  " : "FAIL", desc, prec, (long long)need,
            (long long)used);
-    if (!ok) failures++;
+    if (!ok) t_failures++;
   }
   ref_run_free(a);
   ref_run_free(b);
@@ -57,6 +56,6 @@ int main(void) {
   int64_t need = ar_path_ref.memory_needed(&c, &o);
   printf("%s n=2^40: estimate %lld (expected -1)\n", need == -1 ? "ok  " : "FAIL",
          (long long)need);
-  if (need != -1) failures++;
-  return failures ? 1 : 0;
+  if (need != -1) t_failures++;
+  return t_failures ? 1 : 0;
 }

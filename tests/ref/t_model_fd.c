@@ -16,25 +16,12 @@
 #include "ref/model.h"
 #include "ref/ref.h"
 #include "tcase.h"
+#include "testutil.h"
 
 #define HBITS 60
 #define PREC 256
 
-static int failures;
 static long checked;
-
-static ar_config cfg(int64_t n, int64_t d, int64_t heads, int64_t layers,
-                     int causal, int residual, ar_norm norm, int64_t mlp,
-                     ar_act act, ar_loss loss, int64_t vocab, double scale) {
-  ar_config c;
-  ar_config_defaults(&c);
-  c.n = n, c.d = d, c.heads = heads, c.layers = layers, c.causal = causal;
-  c.residual = residual, c.norm = norm, c.mlp = mlp, c.act = act;
-  c.loss = loss, c.vocab = vocab;
-  c.has_scale = scale != 0;
-  c.scale = scale;
-  return c;
-}
 
 /* loss(v +- h) for the value v, recomputing from layer `first` */
 static void central(ref_run *f, mpfr_ptr v, int64_t first, mpfr_ptr fd,
@@ -71,7 +58,7 @@ static void check(const char *what, const char *name, int64_t k,
   mpfr_mul_d(tol, tol, 1e-25, MPFR_RNDN);
   checked++;
   if (mpfr_cmp(diff, tol) > 0) {
-    failures++;
+    t_failures++;
     mpfr_fprintf(stderr,
                  "FAIL %s: %s[%lld]: adjoint %.30Rg, finite difference "
                  "%.30Rg (|diff| %.3Rg)\n  seed %llu, %s\n",
@@ -93,7 +80,7 @@ static void check(const char *what, const char *name, int64_t k,
     mpfr_add(tol, tol, slack, MPFR_RNDN);
     mpfr_clear(slack);
     if (mpfr_cmp(diff, tol) > 0) {
-      failures++;
+      t_failures++;
       mpfr_fprintf(stderr,
                    "FAIL %s (certified double): %s[%lld]: %.17g, finite "
                    "difference %.30Rg\n  seed %llu, %s\n",
@@ -109,7 +96,7 @@ static const double *find_data(const ar_tensorset *out, const char *name,
                                uint64_t seed) {
   ar_tensor *t = ar_tensorset_find(out, name);
   if (!t || t->numel != numel || !t->data) {
-    failures++;
+    t_failures++;
     fprintf(stderr, "FAIL: output %s missing or of the wrong size\n  seed %llu, %s\n",
             name, (unsigned long long)seed, desc);
     return NULL;
@@ -123,7 +110,7 @@ static void run_config(const ar_config *c, uint64_t seed) {
   tcase t;
   if (tcase_make(&t, c, seed, "t-model-fd")) {
     fprintf(stderr, "FAIL: out of memory making the case\n");
-    failures++;
+    t_failures++;
     return;
   }
   ar_error err;
@@ -132,11 +119,11 @@ static void run_config(const ar_config *c, uint64_t seed) {
   ar_path_options_defaults(&o);
   ar_tensorset out;
   ar_tensorset_init(&out);
-  int before = failures;
+  int before = t_failures;
   if (ar_path_run(&ar_path_ref, &t.c, &o, &out, &err)) {
     fprintf(stderr, "FAIL: ar_path_ref: %s\n  seed %llu, %s\n", err.msg,
             (unsigned long long)seed, desc);
-    failures++;
+    t_failures++;
     goto done;
   }
   ref_run *r = ref_run_new(&t.c, PREC, &err);
@@ -144,7 +131,7 @@ static void run_config(const ar_config *c, uint64_t seed) {
   if (!r || !f || ref_run_forward(r, &err) || ref_run_backward(r, &err) ||
       ref_run_forward(f, &err)) {
     fprintf(stderr, "FAIL: 256-bit run: %s\n", err.msg);
-    failures++;
+    t_failures++;
     ref_run_free(r);
     ref_run_free(f);
     goto done;
@@ -155,7 +142,7 @@ static void run_config(const ar_config *c, uint64_t seed) {
   /* loss and activations: the certified doubles round the 256-bit values */
   const double *lossd = find_data(&out, "loss", 1, desc, seed);
   if (lossd && *lossd != mpfr_get_d(&r->loss->v[0], MPFR_RNDN)) {
-    failures++;
+    t_failures++;
     fprintf(stderr, "FAIL: loss %.17g is not RN(256-bit loss)\n  seed %llu, %s\n",
             *lossd, (unsigned long long)seed, desc);
   }
@@ -164,7 +151,7 @@ static void run_config(const ar_config *c, uint64_t seed) {
     const double *a = find_data(&out, name, c->n * c->d, desc, seed);
     for (int64_t k = 0; a && k < c->n * c->d; k++)
       if (a[k] != mpfr_get_d(&r->layer[l].out->v[k], MPFR_RNDN)) {
-        failures++;
+        t_failures++;
         fprintf(stderr, "FAIL: %s[%lld] is not RN(256-bit value)\n", name,
                 (long long)k);
         break;
@@ -194,13 +181,13 @@ static void run_config(const ar_config *c, uint64_t seed) {
     }
   }
   if (err.code) {
-    failures++;
+    t_failures++;
     fprintf(stderr, "FAIL: %s\n", err.msg);
   }
   mpfr_clear(fd);
   ref_run_free(r);
   ref_run_free(f);
-  printf("%s %s (seed %llu)\n", failures == before ? "ok  " : "FAIL", desc,
+  printf("%s %s (seed %llu)\n", t_failures == before ? "ok  " : "FAIL", desc,
          (unsigned long long)seed);
 done:
   ar_tensorset_free(&out);
@@ -210,16 +197,16 @@ done:
 int main(int argc, char **argv) {
   uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20261123;
   const ar_config configs[] = {
-      cfg(4, 4, 2, 1, 1, 1, AR_NORM_NONE, 0, AR_ACT_RELU, AR_LOSS_MSE, 0, 0),
-      cfg(5, 4, 1, 2, 0, 0, AR_NORM_LAYER, 6, AR_ACT_RELU, AR_LOSS_LINEAR, 0, 0),
-      cfg(3, 4, 2, 3, 1, 1, AR_NORM_RMS, 5, AR_ACT_GELU, AR_LOSS_XENT, 5, 0),
-      cfg(5, 2, 2, 2, 1, 0, AR_NORM_NONE, 3, AR_ACT_GELU, AR_LOSS_MSE, 0, 0.7),
-      cfg(4, 4, 4, 3, 0, 1, AR_NORM_LAYER, 6, AR_ACT_GELU, AR_LOSS_XENT, 3, 0),
-      cfg(5, 3, 1, 1, 1, 1, AR_NORM_RMS, 4, AR_ACT_RELU, AR_LOSS_LINEAR, 0, 1.3),
-      cfg(5, 4, 2, 3, 1, 0, AR_NORM_LAYER, 0, AR_ACT_RELU, AR_LOSS_MSE, 0, 0),
+      tcase_config(4, 4, 2, 1, 1, 1, AR_NORM_NONE, 0, AR_ACT_RELU, AR_LOSS_MSE, 0, 0),
+      tcase_config(5, 4, 1, 2, 0, 0, AR_NORM_LAYER, 6, AR_ACT_RELU, AR_LOSS_LINEAR, 0, 0),
+      tcase_config(3, 4, 2, 3, 1, 1, AR_NORM_RMS, 5, AR_ACT_GELU, AR_LOSS_XENT, 5, 0),
+      tcase_config(5, 2, 2, 2, 1, 0, AR_NORM_NONE, 3, AR_ACT_GELU, AR_LOSS_MSE, 0, 0.7),
+      tcase_config(4, 4, 4, 3, 0, 1, AR_NORM_LAYER, 6, AR_ACT_GELU, AR_LOSS_XENT, 3, 0),
+      tcase_config(5, 3, 1, 1, 1, 1, AR_NORM_RMS, 4, AR_ACT_RELU, AR_LOSS_LINEAR, 0, 1.3),
+      tcase_config(5, 4, 2, 3, 1, 0, AR_NORM_LAYER, 0, AR_ACT_RELU, AR_LOSS_MSE, 0, 0),
   };
   int count = (int)(sizeof configs / sizeof configs[0]);
   for (int i = 0; i < count; i++) run_config(&configs[i], seed + (uint64_t)i);
-  printf("%ld gradient entries checked, %d failures\n", checked, failures);
-  return failures ? 1 : 0;
+  printf("%ld gradient entries checked, %d failures\n", checked, t_failures);
+  return t_failures ? 1 : 0;
 }

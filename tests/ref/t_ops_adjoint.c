@@ -15,6 +15,7 @@
 
 #include "ref/ops.h"
 #include "tcase.h"
+#include "testutil.h"
 
 #define PREC 256
 #define HBITS 60
@@ -42,7 +43,6 @@ struct opt {
   losssave ls;
 };
 
-static int failures;
 static uint64_t seed;
 
 static mpmat *mat(opt *o, int64_t r, int64_t c) {
@@ -219,7 +219,7 @@ static void check_op(opt *o) {
   }
   mpfr_printf("%s %-58s %4ld entries, worst relative error %.2Rg\n",
               bad ? "FAIL" : "ok  ", o->name, count, worst);
-  if (bad) failures++;
+  if (bad) t_failures++;
   mpfr_clears(v0, h, pp, pm, fd, diff, tol, worst, (mpfr_ptr)0);
 }
 
@@ -385,6 +385,6 @@ int main(int argc, char **argv) {
     printf("seed %llu\n", (unsigned long long)seed);
     all_ops();
   }
-  printf("%d op checks failed\n", failures);
-  return failures ? 1 : 0;
+  printf("%d op checks failed\n", t_failures);
+  return t_failures ? 1 : 0;
 }

@@ -6,12 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t trng_next(trng *r) {
-  uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+#include "testutil.h"
+
+uint64_t trng_next(trng *r) { return t_rand(&r->s); }
 
 double trng_unit(trng *r) {
   return (double)(trng_next(r) >> 11) * 0x1p-52 - 1.0;
@@ -78,6 +75,19 @@ void tcase_free(tcase *t) {
   free(t->c.layer);
   free(t->labels);
   memset(t, 0, sizeof *t);
+}
+
+ar_config tcase_config(int64_t n, int64_t d, int64_t heads, int64_t layers,
+                       int causal, int residual, ar_norm norm, int64_t mlp,
+                       ar_act act, ar_loss loss, int64_t vocab, double scale) {
+  ar_config c;
+  ar_config_defaults(&c);
+  c.n = n, c.d = d, c.heads = heads, c.layers = layers, c.causal = causal;
+  c.residual = residual, c.norm = norm, c.mlp = mlp, c.act = act;
+  c.loss = loss, c.vocab = vocab;
+  c.has_scale = scale != 0;
+  c.scale = scale;
+  return c;
 }
 
 const char *tcase_describe(const ar_config *c, char *buf, int size) {

@@ -29,6 +29,11 @@ int tcase_make(tcase *t, const ar_config *cfg, uint64_t seed,
                const char *source);
 void tcase_free(tcase *t);
 
+/* A config from its fields (scale 0: the default 1/sqrt(d_h)). */
+ar_config tcase_config(int64_t n, int64_t d, int64_t heads, int64_t layers,
+                       int causal, int residual, ar_norm norm, int64_t mlp,
+                       ar_act act, ar_loss loss, int64_t vocab, double scale);
+
 /* One line describing cfg (for failure messages). */
 const char *tcase_describe(const ar_config *cfg, char *buf, int size);
 

@@ -1,9 +1,10 @@
-/* Helpers shared by the io tests: checks that count failures and say where,
- * a seeded generator (seed printed so a failure can be replayed), and a
- * private temporary folder removed at the end. */
-#ifndef ATTNREF_TESTS_IO_TESTUTIL_H
-#define ATTNREF_TESTS_IO_TESTUTIL_H
+/* Helpers shared by every C test suite: checks that count failures and say
+ * where, a seeded generator (seed printed so a failure can be replayed), and
+ * a private temporary folder removed at the end. */
+#ifndef ATTNREF_TESTS_COMMON_TESTUTIL_H
+#define ATTNREF_TESTS_COMMON_TESTUTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 

@@ -30,7 +30,7 @@ double t_uniform(uint64_t *s) { return (double)(t_rand(s) >> 11) * 0x1p-53; }
 const char *t_tmpdir(void) {
   static char path[512];
   const char *base = getenv("TMPDIR");
-  snprintf(path, sizeof path, "%s/attnref-io-XXXXXX", base && *base ? base : "/tmp");
+  snprintf(path, sizeof path, "%s/attnref-test-XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(path)) {
     perror("mkdtemp");
     exit(3);
