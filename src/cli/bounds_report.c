@@ -722,15 +722,38 @@ static void report_reading(FILE *f, bx_ctx *x) {
             "a-priori bound is a guarantee, not an estimate: the measured "
             "error is what to plan with.\n",
             bx_tensor[tight], sci(b[0], tv), bx_tensor[loose], sci(b[1], lv));
-  for (int c = 1; c <= 2; c++)
+  for (int c = 1; c <= 2; c++) {
+    int few = 0, cut = 0; /* a slope on < 5 points; points under the floor */
+    for (int k = 0; k < BX_NT - 1; k++)
+      if (k != 1 && k != 7 && x->slope_pts[0][c][k] < 5) few = 1;
+    for (int i = 0; i < x->npoly; i++)
+      for (int k = 0; k < BX_NT - 1; k++)
+        if (x->poly[i].dist == BD_UNIFORM && x->poly[i].c == c &&
+            !x->poly[i].truth_mpfr &&
+            x->poly[i].err[k].normwise < x->floor64[k])
+          cut = 1;
     fprintf(f,
             "- **1/poly(n), c = %d:** fitted slopes (uniform) act %s, dx "
             "%s, dWq %s, dWv %s (over %d, %d, %d, %d resolved points) "
-            "against the a-priori -%d; outlier inputs act %s.\n",
+            "against the a-priori -%d; outlier inputs act %s.",
             c, fix(b[0], x->slope[0][c][0], 2), fix(b[1], x->slope[0][c][2], 2),
             fix(b[2], x->slope[0][c][3], 2), fix(b[3], x->slope[0][c][5], 2),
             x->slope_pts[0][c][0], x->slope_pts[0][c][2], x->slope_pts[0][c][3],
             x->slope_pts[0][c][5], c, fix(b[4], x->slope[1][c][0], 2));
+    if (few && !cut)
+      fprintf(f, " (Few points: this sweep has only %d values of n.)",
+              x->slope_pts[0][c][0]);
+    if (few && cut)
+      fprintf(f,
+              " Some of these slopes rest on fewer than 5 points: past n = "
+              "%lld the c = %d errors of those results fall below what an "
+              "exact64 truth resolves (`*` in the tables), so their slope "
+              "describes only the MPFR-checked n <= %lld, where g hardly "
+              "changes; it is no evidence against the claim (the tables show "
+              "the errors falling to the floor).",
+              (long long)x->mpfr_max, c, (long long)x->mpfr_max);
+    fprintf(f, "\n");
+  }
   {
     double sc = x->slope[0][0][0];
     fprintf(f,
