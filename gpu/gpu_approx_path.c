@@ -6,17 +6,11 @@
  * bound on the attention output |O~ - O| <= 2eps/(1-eps) max_j |U_jc|).
  * Projections, norms, MLP and loss run on the CPU.
  *
- * The per-layer figures come from a head that wraps the GPU head and
- * records what each call sees; the model calls the H heads of a layer
- * before any head of the next, so call k belongs to layer k / H. The
- * recorder is process-wide; runs are serialized by a mutex. */
-#include <math.h>
-#include <pthread.h>
-#include <stddef.h>
-#include <stdio.h>
+ * Options, recording and report are fast/approx_common.c's (a head that
+ * wraps the GPU head records what each call sees). */
 #include <stdlib.h>
-#include <string.h>
 
+#include "../fast/approx_common.h"
 #include "../fast/attn_approx.h"
 #include "../fast/features.h"
 #include "../fast/model.h"
@@ -25,97 +19,17 @@
 #include "gpu.h"
 #include "gpu_rt.h"
 
-typedef struct layer_stats {
-  double radius, eps, bound; /* max over the layer's heads */
-} layer_stats;
-
-static struct {
-  const fa_head_impl *head; /* the GPU head being recorded */
-  layer_stats *layer;
-  int64_t layers, heads, calls;
-  int failed;
-} rec;
-static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* record R, eps and the output bound of this call, then run the GPU head */
-static int recording_forward(const fa_head *h, const fa_head_params *p,
-                             const double *q, const double *k, const double *u,
-                             double *o, double *saved) {
-  double R = fa_approx_head_radius(h, p, q, k);
-  fa_poly poly;
-  int prc = fa_approx_poly(p, R, &poly);
-  double eps = prc ? INFINITY : poly.eps;
-  if (!prc) fa_poly_free(&poly);
-  double umax = 0;
-  for (int64_t i = 0; i < h->n; i++)
-    for (int64_t c = 0; c < h->dh; c++)
-      if (fabs(u[i * h->ld + c]) > umax) umax = fabs(u[i * h->ld + c]);
-  double bound = eps < 1 ? 2 * eps / (1 - eps) * umax : INFINITY;
-  int64_t call;
-#pragma omp atomic capture
-  call = rec.calls++;
-  int64_t l = call / rec.heads;
-#pragma omp critical(attnref_gpu_approx_rec)
-  {
-    if (prc) rec.failed = 1;
-    if (l < rec.layers) {
-      layer_stats *s = &rec.layer[l];
-      if (R > s->radius) s->radius = R;
-      if (!(eps <= s->eps)) s->eps = eps;
-      if (!(bound <= s->bound)) s->bound = bound;
-    }
-  }
-  if (prc) return -1;
-  return rec.head->forward(h, p, q, k, u, o, saved);
-}
-
-static int backward32(const fa_head *h, const fa_head_params *p,
-                      const double *q, const double *k, const double *u,
-                      const double *o, const double *g, const double *saved,
-                      double *dq, double *dk, double *du) {
-  return gpu_head_poly32.backward(h, p, q, k, u, o, g, saved, dq, dk, du);
-}
-static int backward64(const fa_head *h, const fa_head_params *p,
-                      const double *q, const double *k, const double *u,
-                      const double *o, const double *g, const double *saved,
-                      double *dq, double *dk, double *du) {
-  return gpu_head_poly64.backward(h, p, q, k, u, o, g, saved, dq, dk, du);
-}
-
-static const fa_head_impl recording32 = {"gpu-approx", recording_forward,
-                                         backward32};
-static const fa_head_impl recording64 = {"gpu-approx64", recording_forward,
-                                         backward64};
-
+/* fa_approx_params, and the GPU head's limit on d_h */
 static int params_of(const ar_case *c, const ar_path_options *o,
                      const char *path, fa_head_params *p, ar_error *err) {
-  memset(p, 0, sizeof *p);
-  const char *poly = o->poly ? o->poly : "taylor";
-  if (strcmp(poly, "taylor") == 0)
-    p->chebyshev = 0;
-  else if (strcmp(poly, "chebyshev") == 0)
-    p->chebyshev = 1;
-  else
-    return ar_fail(err, AR_FAIL_INPUT,
-                   "%s: path %s: --poly \"%s\": expected taylor or chebyshev",
-                   c->source, path, poly);
-  if (o->degree < 0 || (p->chebyshev && o->degree > FA_CHEB_MAX_DEGREE))
-    return ar_fail(err, AR_FAIL_INPUT,
-                   "%s: path %s: degree %d out of range (%s: 0..%d)",
-                   c->source, path, o->degree, poly,
-                   p->chebyshev ? FA_CHEB_MAX_DEGREE : 64);
+  int rc = fa_approx_params(c, o, path, p, err);
+  if (rc) return rc;
   int64_t dh = ar_config_head_dim(&c->cfg);
-  if (dh > INT32_MAX || fa_features_rank((int)dh, o->degree) < 0)
-    return ar_fail(err, AR_FAIL_INPUT,
-                   "%s: path %s: rank C(d_h+g, g) with d_h=%lld, g=%d "
-                   "exceeds 2^31 features",
-                   c->source, path, (long long)dh, o->degree);
   if (dh > 254)
     return ar_fail(err, AR_FAIL_INPUT,
                    "%s: path %s: d_h = %lld above 254 (the GPU head's state "
                    "width d_h^2 + 2 d_h must stay below 65536)",
                    c->source, path, (long long)dh);
-  p->degree = o->degree;
   return AR_OK;
 }
 
@@ -145,27 +59,6 @@ typedef struct approx_state {
   fa_head_params p;
 } approx_state;
 
-static char *json_array(const layer_stats *s, int64_t L, size_t field) {
-  size_t cap = 32 * (size_t)L + 3, len = 0;
-  char *buf = malloc(cap);
-  if (!buf) return NULL;
-  buf[len++] = '[';
-  for (int64_t l = 0; l < L; l++) {
-    double v = *(const double *)((const char *)&s[l] + field);
-    len += (size_t)snprintf(buf + len, cap - len,
-                            isfinite(v) ? "%s%.6e" : "%snull", l ? "," : "", v);
-  }
-  snprintf(buf + len, cap - len, "]");
-  return buf;
-}
-
-static int set_meta(ar_tensorset *out, const char *key, const char *value,
-                    ar_error *err) {
-  if (!value)
-    return ar_fail(err, AR_FAIL_INTERNAL, "path gpu-approx: out of memory");
-  return ar_tensorset_set_meta(out, key, value, err);
-}
-
 /* a head failure as the model reports it replaced by the recorded error */
 static int head_error(const ar_case *c, const char *path, int rc,
                       ar_error *err) {
@@ -177,8 +70,7 @@ static int head_error(const ar_case *c, const char *path, int rc,
 
 static int forward_with(const ar_case *c, const ar_path_options *o,
                         void **state, ar_tensorset *out, ar_error *err,
-                        const char *path, const fa_head_impl *gpu_head,
-                        const fa_head_impl *recording) {
+                        const char *path, const fa_head_impl *gpu_head) {
   int rc = gpu_device_check(c->source, path, err);
   if (rc) return rc;
   approx_state *s = calloc(1, sizeof *s);
@@ -186,70 +78,33 @@ static int forward_with(const ar_case *c, const ar_path_options *o,
   *state = s;
   if ((rc = params_of(c, o, path, &s->p, err))) return rc;
   fa_set_threads(o->threads);
-  const int64_t L = c->cfg.layers;
-  layer_stats *ls = calloc((size_t)L, sizeof *ls);
+  fa_approx_layer *ls = calloc((size_t)c->cfg.layers, sizeof *ls);
   if (!ls) return ar_fail(err, AR_FAIL_INTERNAL, "%s: out of memory", c->source);
-
-  pthread_mutex_lock(&rec_lock);
-  rec.head = gpu_head, rec.layer = ls, rec.layers = L;
-  rec.heads = c->cfg.heads, rec.calls = 0, rec.failed = 0;
   gpu_clear_error();
-  rc = fa_model_forward(c, recording, &s->p, &s->st, out, err);
-  int failed = rec.failed;
-  memset(&rec, 0, sizeof rec);
-  pthread_mutex_unlock(&rec_lock);
+  int failed;
+  rc = fa_approx_forward_recorded(c, path, gpu_head, 1, &s->p, &s->st, out,
+                                  ls, &failed, err);
   if (failed) {
-    free(ls);
     ar_error_clear(err);
-    return ar_fail(err, AR_FAIL_INPUT,
-                   "%s: path %s: no polynomial of degree %d for a score "
-                   "radius (non-finite projections?)",
-                   c->source, path, s->p.degree);
+    rc = ar_fail(err, AR_FAIL_INPUT,
+                 "%s: path %s: no polynomial of degree %d for a score "
+                 "radius (non-finite projections?)",
+                 c->source, path, s->p.degree);
+  } else {
+    rc = head_error(c, path, rc, err);
   }
-  if ((rc = head_error(c, path, rc, err))) {
-    free(ls);
-    return rc;
-  }
-
-  const int64_t dh = ar_config_head_dim(&c->cfg);
-  const int64_t r = fa_features_rank((int)dh, s->p.degree);
-  const char *kind = s->p.chebyshev ? "chebyshev" : "taylor";
-  const char *eps_kind = s->p.chebyshev ? "measured" : "bound";
-  for (int64_t l = 0; l < L; l++)
-    fprintf(stderr,
-            "%s: layer %lld: R = %.6g (max over heads), %s g = %d, "
-            "r = C(%lld+%d,%d) = %lld, eps = %.3e (%s), |O~-O| <= %.3e "
-            "(a-priori, attention output, given the layer's input)\n",
-            path, (long long)l, ls[l].radius, kind, s->p.degree,
-            (long long)dh, s->p.degree, s->p.degree, (long long)r, ls[l].eps,
-            eps_kind, ls[l].bound);
-  char num[64];
-  char *rad = json_array(ls, L, offsetof(layer_stats, radius));
-  char *eps = json_array(ls, L, offsetof(layer_stats, eps));
-  char *bnd = json_array(ls, L, offsetof(layer_stats, bound));
-  rc = set_meta(out, "attnref.path", path, err);
-  if (!rc) rc = set_meta(out, "attnref.device", gpu_device_name(), err);
-  if (!rc) rc = set_meta(out, "attnref.approx.radius", rad, err);
-  if (!rc) rc = set_meta(out, "attnref.approx.eps", eps, err);
-  if (!rc) rc = set_meta(out, "attnref.approx.bound_attn_out", bnd, err);
-  free(rad), free(eps), free(bnd);
-  snprintf(num, sizeof num, "%lld", (long long)r);
-  if (!rc) rc = set_meta(out, "attnref.approx.rank", num, err);
-  snprintf(num, sizeof num, "%d", s->p.degree);
-  if (!rc) rc = set_meta(out, "attnref.approx.degree", num, err);
-  if (!rc) rc = set_meta(out, "attnref.approx.poly", kind, err);
-  if (!rc) rc = set_meta(out, "attnref.approx.eps_kind", eps_kind, err);
+  if (!rc) rc = fa_approx_report(c, path, gpu_device_name(), &s->p, ls, out, err);
   free(ls);
   return rc;
 }
 
 static int backward_with(const ar_case *c, const ar_path_options *o,
                          void *state, ar_tensorset *out, ar_error *err,
-                         const char *path, const fa_head_impl *recording) {
+                         const char *path, const fa_head_impl *gpu_head) {
   approx_state *s = state;
   fa_set_threads(o->threads);
   gpu_clear_error();
-  int rc = fa_model_backward(c, recording, &s->p, &s->st, out, err);
+  int rc = fa_model_backward(c, gpu_head, &s->p, &s->st, out, err);
   return head_error(c, path, rc, err);
 }
 
@@ -262,21 +117,21 @@ static void approx_release(void *state) {
 
 static int forward32(const ar_case *c, const ar_path_options *o, void **state,
                      ar_tensorset *out, ar_error *err) {
-  return forward_with(c, o, state, out, err, "gpu-approx", &gpu_head_poly32,
-                      &recording32);
+  return forward_with(c, o, state, out, err, "gpu-approx", &gpu_head_poly32);
 }
 static int bwd32(const ar_case *c, const ar_path_options *o, void *state,
                  ar_tensorset *out, ar_error *err) {
-  return backward_with(c, o, state, out, err, "gpu-approx", &recording32);
+  return backward_with(c, o, state, out, err, "gpu-approx", &gpu_head_poly32);
 }
 static int forward64(const ar_case *c, const ar_path_options *o, void **state,
                      ar_tensorset *out, ar_error *err) {
-  return forward_with(c, o, state, out, err, "gpu-approx64", &gpu_head_poly64,
-                      &recording64);
+  return forward_with(c, o, state, out, err, "gpu-approx64",
+                      &gpu_head_poly64);
 }
 static int bwd64(const ar_case *c, const ar_path_options *o, void *state,
                  ar_tensorset *out, ar_error *err) {
-  return backward_with(c, o, state, out, err, "gpu-approx64", &recording64);
+  return backward_with(c, o, state, out, err, "gpu-approx64",
+                       &gpu_head_poly64);
 }
 
 const ar_path ar_path_gpu_approx = {
