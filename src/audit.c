@@ -3,11 +3,12 @@
 #include "audit.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+
+#include "strbuf.h"
 
 /* a/b with 0/0 -> NaN and a/0 -> +Inf (a > 0) */
 double ar_audit_ratio(double a, double b) {
@@ -243,41 +244,6 @@ void ar_audit_print(FILE *f, const ar_audit *a) {
   for (size_t i = 0; i < a->nother; i++) print_err_row(f, "-", &a->other[i], wn);
 }
 
-/* A growable string for the CSV. */
-typedef struct abuf {
-  char *s;
-  size_t len, cap;
-  int oom;
-} abuf;
-
-static void ab_printf(abuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void ab_printf(abuf *b, const char *fmt, ...) {
-  if (b->oom) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    b->oom = 1;
-    return;
-  }
-  if (b->len + (size_t)n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + (size_t)n + 1) cap *= 2;
-    char *p = realloc(b->s, cap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->s = p, b->cap = cap;
-  }
-  va_start(ap, fmt);
-  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
 /* CSV field: %.17g, "inf", or empty when undefined */
 static const char *field(char *buf, size_t n, double v) {
   if (isnan(v))
@@ -289,27 +255,27 @@ static const char *field(char *buf, size_t n, double v) {
   return buf;
 }
 
-static void csv_row(abuf *b, const char *kind, int64_t layer,
+static void csv_row(ar_strbuf *b, const char *kind, int64_t layer,
                     const ar_audit_err *e, double growth) {
   char v[4][40], ls[24] = "";
   if (layer >= 0) snprintf(ls, sizeof ls, "%lld", (long long)layer);
   /* names come from a validated file but may hold commas or quotes */
-  ab_printf(b, "%s,%s,\"", kind, ls);
+  ar_strbuf_printf(b, "%s,%s,\"", kind, ls);
   for (const char *p = e->tensor; *p; p++) {
     if (*p == '"')
-      ab_printf(b, "\"\"");
+      ar_strbuf_printf(b, "\"\"");
     else
-      ab_printf(b, "%c", *p);
+      ar_strbuf_printf(b, "%c", *p);
   }
-  ab_printf(b, "\",%s,%s,%s,%s\n", field(v[0], 40, e->normwise),
+  ar_strbuf_printf(b, "\",%s,%s,%s,%s\n", field(v[0], 40, e->normwise),
             field(v[1], 40, e->max_rel), field(v[2], 40, e->max_elem_rel),
             field(v[3], 40, growth));
 }
 
 int ar_audit_write_csv(const char *path, const ar_audit *a, ar_error *err) {
-  abuf b = {0};
+  ar_strbuf b = {0};
   char g[40];
-  ab_printf(&b, "kind,layer,tensor,normwise,max_rel,max_elem_rel,growth\n");
+  ar_strbuf_printf(&b, "kind,layer,tensor,normwise,max_rel,max_elem_rel,growth\n");
   for (int64_t l = 0; l < a->layers; l++)
     csv_row(&b, "forward", l, &a->layer[l].fwd, a->layer[l].fwd_growth);
   for (int64_t l = 0; l < a->layers; l++)
@@ -318,8 +284,8 @@ int ar_audit_write_csv(const char *path, const ar_audit *a, ar_error *err) {
     for (size_t i = 0; i < a->layer[l].nparams; i++)
       csv_row(&b, "param", l, &a->layer[l].params[i], NAN);
   for (size_t i = 0; i < a->nother; i++) csv_row(&b, "other", -1, &a->other[i], NAN);
-  ab_printf(&b, "geomean,,forward,,,,%s\n", field(g, sizeof g, a->fwd_geomean));
-  ab_printf(&b, "geomean,,backward,,,,%s\n", field(g, sizeof g, a->bwd_geomean));
+  ar_strbuf_printf(&b, "geomean,,forward,,,,%s\n", field(g, sizeof g, a->fwd_geomean));
+  ar_strbuf_printf(&b, "geomean,,backward,,,,%s\n", field(g, sizeof g, a->bwd_geomean));
   if (b.oom) {
     free(b.s);
     return ar_fail(err, AR_FAIL_INTERNAL, "%s: out of memory", path);

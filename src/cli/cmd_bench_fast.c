@@ -10,7 +10,6 @@
  * to need more than half the available memory ("skipped (memory)"). */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "check.h"
 #include "cli.h"
 #include "safetensors.h"
+#include "strbuf.h"
 
 #ifndef ATTNREF_SOURCE_DIR
 #define ATTNREF_SOURCE_DIR "."
@@ -49,37 +49,6 @@ static const char *state_str(const meas *m, char *buf, size_t n) {
   }
 }
 
-/* The growing CSV text. */
-typedef struct csvbuf {
-  char *s;
-  size_t len, cap;
-  int oom;
-} csvbuf;
-
-static void csv_printf(csvbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void csv_printf(csvbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (b->oom || n < 0) return;
-  if (b->len + (size_t)n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 8192;
-    while (cap < b->len + (size_t)n + 1) cap *= 2;
-    char *p = realloc(b->s, cap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->s = p, b->cap = cap;
-  }
-  va_start(ap, fmt);
-  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
 /* "%.6g" or empty */
 static const char *cf(char *buf, size_t n, int ok, double v) {
   if (ok && isfinite(v))
@@ -94,7 +63,7 @@ static const char *cf(char *buf, size_t n, int ok, double v) {
   "peak_rss_mb,err_act,err_grad_x,gflops,status\n"
 
 /* one CSV row; g < 0 for exact paths; NaN leaves a field empty */
-static void csv_row(csvbuf *b, const char *kase, const char *path,
+static void csv_row(ar_strbuf *b, const char *kase, const char *path,
                     const ar_config *c, int g, int64_t rank, int threads,
                     const meas *m, double speedup, double err_act,
                     double err_gx, double gflops) {
@@ -103,7 +72,7 @@ static void csv_row(csvbuf *b, const char *kase, const char *path,
   if (g >= 0) snprintf(gs, sizeof gs, "%d", g);
   if (rank > 0) snprintf(rs, sizeof rs, "%lld", (long long)rank);
   const char *s = state_str(m, st, sizeof st);
-  csv_printf(b, "%s,%s,%lld,%lld,%lld,%lld,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,\"",
+  ar_strbuf_printf(b, "%s,%s,%lld,%lld,%lld,%lld,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,\"",
              kase, path, (long long)c->n, (long long)c->d, (long long)c->heads,
              (long long)(c->d / c->heads), gs, rs, c->causal, threads,
              cf(v[0], 40, m->state == M_OK, m->seconds),
@@ -113,11 +82,11 @@ static void csv_row(csvbuf *b, const char *kase, const char *path,
              cf(v[5], 40, m->state == M_OK, gflops));
   for (; *s; s++) {
     if (*s == '"')
-      csv_printf(b, "\"\"");
+      ar_strbuf_printf(b, "\"\"");
     else if (*s != '\n' && *s != '\r')
-      csv_printf(b, "%c", *s);
+      ar_strbuf_printf(b, "%c", *s);
   }
-  csv_printf(b, "\"\n");
+  ar_strbuf_printf(b, "\"\n");
 }
 
 /* the sweep's config: one layer, one head of width dh */
@@ -245,7 +214,7 @@ typedef struct sweep {
   int quick, peer, threads;
   double budget, limit, bound;
   const char *tmpdir, *python, *script;
-  csvbuf csv;
+  ar_strbuf csv;
   double baseline_mb;
   /* targets */
   int64_t target_n;
@@ -455,7 +424,7 @@ int cmd_bench_fast(const cli_cmd *cmd, int argc, char **argv) {
   w.tmpdir = tmpdir;
   for (int k = 0; k < 2; k++) w.target_speedup[k] = NAN;
   for (int k = 0; k < 6; k++) w.target_rss[k / 3][k % 3] = NAN;
-  csv_printf(&w.csv, CSV_HEADER);
+  ar_strbuf_printf(&w.csv, CSV_HEADER);
 
   char cpu[256];
   cpu_model(cpu, sizeof cpu);
