@@ -1,8 +1,11 @@
 /* fast/kern: small double kernels with ACSL contracts, proved by Frama-C WP (proofs/run_wp.sh).
  * Plain loops, no BLAS, for the fast paths to call. Every contract states memory safety and a
  * functional result over the reals: exact where the kernel is exact (max, counts), otherwise an
- * a-priori rounding-error bound in the model of proofs/fp.acsl. Arrays are strided: element i
- * of (a, inc) is a[i*inc]. */
+ * a-priori rounding-error bound in the model of proofs/fp.acsl (u = 2^-53, eta = 2^-1075).
+ * Arrays are strided: element i of (a, inc) is a[i*inc]; a row of a row-major block is inc = 1,
+ * a column is inc = ld. The logic functions (dot, sum, maxr, ...) are in proofs/*.acsl; the
+ * bounds use acc_k(i, c) = c + 2 i u and acc_n(i, e) = 2 i (e + eta) (proofs/acc.acsl).
+ * Preconditions on magnitudes (<= 2^990) only exclude overflow. */
 #ifndef ATTNREF_FAST_KERN_H
 #define ATTNREF_FAST_KERN_H
 
@@ -10,22 +13,127 @@
 
 #ifdef __FRAMAC__
 #include "proofs/attnref.acsl"
+/* The running maximum to start a row with (KERN_SOFTMAX_M0, l = 0): below any score the
+ * contract admits, and exp(KERN_SOFTMAX_M0 - m') clamps to 0. */
+#define KERN_SOFTMAX_M0 (-0x1p998)
+
+/* One tile of the online softmax of a row. s[0..n) holds the row's scores for this tile and
+ * (*m, *l) the running state of its earlier tiles (proofs/softmax.acsl). Sets
+ *   m' = max(m, s_0, ..., s_{n-1}),  s_j <- exp(s_j - m'),  l' = l exp(m - m') + sum_j s_j,
+ * and returns alpha = exp(m - m'), by which the caller rescales its running output
+ * (O' = alpha O + P V). Errors: each exponential 2^-43 relative + 2^-1000; l' as a sum of
+ * n+1 such terms (acc_k/acc_n with c = 2^-43 + 2u, e = (2l+1) 2^-1000). */
+/*@ requires n >= 0 && (n + 1) * fp_u <= 0x1p-3;
+    requires \valid(s + (0 .. n - 1)) && \valid(m) && \valid(l);
+    requires \separated(s + (0 .. n - 1), m, l) && \separated(m, l);
+    requires fin: finite_range(s, 1, n) && \is_finite(*m) && \is_finite(*l);
+    requires \forall integer j; 0 <= j < n ==> \abs(s[j]) <= 0x1p998;
+    requires \abs(*m) <= 0x1p998 && 0 <= *l <= 0x1p900;
+    assigns s[0 .. n - 1], *m, *l;
+    ensures fin: \is_finite(\result) && \is_finite(*m) && \is_finite(*l) && finite_range(s, 1, n);
+    ensures max: *m == mrun{Old}(s, n, \old(*m));
+    ensures p: \forall integer j; 0 <= j < n ==> 0 <= s[j] <= 1 &&
+      \abs(s[j] - \exp(\old(s[j]) - *m)) <= exp_e * \exp(\old(s[j]) - *m) + exp_z;
+    ensures alpha: 0 <= \result <= 1 &&
+      \abs(\result - \exp(\old(*m) - *m)) <= exp_e * \exp(\old(*m) - *m) + exp_z;
+    ensures l: \abs(*l - (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m)))
+      <= acc_k(n + 1, exp_e + 2 * fp_u) * (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m))
+         + acc_n(n + 1, (2 * \old(*l) + 1) * exp_z);
+    ensures bound: acc_k(n + 1, exp_e + 2 * fp_u) <= exp_e + 2 * fp_u + 2 * (n + 1) * fp_u;
+*/
+double kern_online_softmax_update(int64_t n, double *s, double *m, double *l);
+
 #endif
 
 /* res <- sum_{i<n} a[i*ia] * b[i*ib] (left to right, a product then a sum per step)
- * |res - dot| <= (2n+1) u sum|a_i b_i| + 4 n eta, u = 2^-53, eta = 2^-1075. */
-/*@ requires 0 <= n && n * fp_u <= 0.25;
-    requires 0 <= ia && 0 <= ib;
-    requires n == 0 || ((n - 1) * ia <= INT64_MAX && (n - 1) * ib <= INT64_MAX);
-    requires \valid_read(a + (0 .. (n - 1) * ia)) && \valid_read(b + (0 .. (n - 1) * ib));
-    requires finite_range(a, ia, n) && finite_range(b, ib, n);
-    requires \forall integer k; 0 <= k <= n ==> dotabs(a, ia, b, ib, k) <= 0x1p990;
+ * |res - dot| <= (2n+1) u sum|a_i b_i| + 4 n eta. */
+/*@ requires fin: rd_range(a, ia, n) && rd_range(b, ib, n);
+    requires n * fp_u <= 0.25 && dotabs_le(a, ia, b, ib, n, 0x1p990);
     assigns \nothing;
-    ensures \is_finite(\result);
+    ensures fin: \is_finite(\result);
     ensures err: \abs(\result - dot(a, ia, b, ib, n))
                    <= acc_k(n, fp_u) * dotabs(a, ia, b, ib, n) + acc_n(n, fp_eta);
-    ensures acc_k(n, fp_u) <= fp_u + 2 * n * fp_u && acc_n(n, fp_eta) <= 4 * n * fp_eta;
+    ensures bound: acc_k(n, fp_u) <= fp_u + 2 * n * fp_u && acc_n(n, fp_eta) <= 4 * n * fp_eta;
 */
 double kern_dot(int64_t n, const double *a, int64_t ia, const double *b, int64_t ib);
+
+/* res <- sum_{i<n} x[i*inc] (left to right)
+ * |res - sum| <= 2 n u sum|x_i| + 2 n eta. */
+/*@ requires fin: rd_range(x, inc, n);
+    requires n * fp_u <= 0.25 && sumabs_le(x, inc, n, 0x1p990);
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures err: \abs(\result - sum(x, inc, n)) <= acc_k(n, 0) * sumabs(x, inc, n) + acc_n(n, 0);
+    ensures bound: acc_k(n, 0) <= 2 * n * fp_u && acc_n(n, 0) <= 2 * n * fp_eta;
+*/
+double kern_row_sum(int64_t n, const double *x, int64_t inc);
+
+/* res <- max_{i<n} x[i*inc], exactly (n >= 1) */
+/*@ requires fin: rd_range(x, inc, n);
+    requires n >= 1;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures max: \result == maxr(x, inc, n);
+    ensures upper: \forall integer j; 0 <= j < n ==> elt(x, inc, j) <= \result;
+    ensures attained: \exists integer j; 0 <= j < n && \result == elt(x, inc, j);
+*/
+double kern_row_max(int64_t n, const double *x, int64_t inc);
+
+/* x[i] <- rnd(alpha * x[i]), i < n (contiguous) */
+/*@ requires 0 <= n && \valid(x + (0 .. n - 1));
+    requires fin: finite_range(x, 1, n) && \is_finite(alpha);
+    requires \forall integer j; 0 <= j < n ==> \abs(alpha * x[j]) <= fp_big;
+    assigns x[0 .. n - 1];
+    ensures fin: \forall integer j; 0 <= j < n ==> \is_finite(x[j]);
+    ensures rnd: \forall integer j; 0 <= j < n ==> fp_rnd(x[j], alpha * \old(x[j]));
+    ensures err: \forall integer j; 0 <= j < n ==>
+      \abs(x[j] - alpha * \old(x[j])) <= fp_u * \abs(alpha * \old(x[j])) + fp_eta;
+*/
+void kern_scale(int64_t n, double alpha, double *x);
+
+/* y[i] <- rnd(y[i] + rnd(alpha * x[i])), i < n (contiguous, x and y apart)
+ * |y_i - (y_i + alpha x_i)| <= u |y_i + alpha x_i| + 2 u |alpha x_i| + 3 eta. */
+/*@ requires 0 <= n && \valid_read(x + (0 .. n - 1)) && \valid(y + (0 .. n - 1));
+    requires \separated(x + (0 .. n - 1), y + (0 .. n - 1));
+    requires fin: finite_range(x, 1, n) && finite_range(y, 1, n) && \is_finite(alpha);
+    requires \forall integer j; 0 <= j < n ==>
+      \abs(alpha * x[j]) <= 0x1p998 && \abs(y[j] + alpha * x[j]) <= 0x1p998;
+    assigns y[0 .. n - 1];
+    ensures fin: \forall integer j; 0 <= j < n ==> \is_finite(y[j]);
+    ensures err: \forall integer j; 0 <= j < n ==>
+      \abs(y[j] - (\old(y[j]) + alpha * x[j]))
+        <= fp_u * \abs(\old(y[j]) + alpha * x[j]) + 2 * fp_u * \abs(alpha * x[j]) + 3 * fp_eta;
+*/
+void kern_axpy(int64_t n, double alpha, const double *x, double *y);
+
+/* The running maximum to start a row with (KERN_SOFTMAX_M0, l = 0): below any score the
+ * contract admits, and exp(KERN_SOFTMAX_M0 - m') clamps to 0. */
+#define KERN_SOFTMAX_M0 (-0x1p998)
+
+/* One tile of the online softmax of a row. s[0..n) holds the row's scores for this tile and
+ * (*m, *l) the running state of its earlier tiles (proofs/softmax.acsl). Sets
+ *   m' = max(m, s_0, ..., s_{n-1}),  s_j <- exp(s_j - m'),  l' = l exp(m - m') + sum_j s_j,
+ * and returns alpha = exp(m - m'), by which the caller rescales its running output
+ * (O' = alpha O + P V). Errors: each exponential 2^-43 relative + 2^-1000; l' as a sum of
+ * n+1 such terms (acc_k/acc_n with c = 2^-43 + 2u, e = (2l+1) 2^-1000). */
+/*@ requires n >= 0 && (n + 1) * fp_u <= 0x1p-3;
+    requires \valid(s + (0 .. n - 1)) && \valid(m) && \valid(l);
+    requires \separated(s + (0 .. n - 1), m, l) && \separated(m, l);
+    requires fin: finite_range(s, 1, n) && \is_finite(*m) && \is_finite(*l);
+    requires \forall integer j; 0 <= j < n ==> \abs(s[j]) <= 0x1p998;
+    requires \abs(*m) <= 0x1p998 && 0 <= *l <= 0x1p900;
+    assigns s[0 .. n - 1], *m, *l;
+    ensures fin: \is_finite(\result) && \is_finite(*m) && \is_finite(*l) && finite_range(s, 1, n);
+    ensures max: *m == mrun{Old}(s, n, \old(*m));
+    ensures p: \forall integer j; 0 <= j < n ==> 0 <= s[j] <= 1 &&
+      \abs(s[j] - \exp(\old(s[j]) - *m)) <= exp_e * \exp(\old(s[j]) - *m) + exp_z;
+    ensures alpha: 0 <= \result <= 1 &&
+      \abs(\result - \exp(\old(*m) - *m)) <= exp_e * \exp(\old(*m) - *m) + exp_z;
+    ensures l: \abs(*l - (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m)))
+      <= acc_k(n + 1, exp_e + 2 * fp_u) * (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m))
+         + acc_n(n + 1, (2 * \old(*l) + 1) * exp_z);
+    ensures bound: acc_k(n + 1, exp_e + 2 * fp_u) <= exp_e + 2 * fp_u + 2 * (n + 1) * fp_u;
+*/
+double kern_online_softmax_update(int64_t n, double *s, double *m, double *l);
 
 #endif

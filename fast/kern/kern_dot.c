@@ -16,11 +16,15 @@ double kern_dot(int64_t n, const double *a, int64_t ia, const double *b, int64_t
       loop variant n - i; */
   for (int64_t i = 0; i < n; i++) {
     double x = kern_load(a, i, ia, n), y = kern_load(b, i, ib, n);
-    /*@ assert next: dot{Pre}(a, ia, b, ib, i + 1) == dot{Pre}(a, ia, b, ib, i) + x * y &&
-          dotabs{Pre}(a, ia, b, ib, i + 1) == dotabs{Pre}(a, ia, b, ib, i) + \abs(x * y) &&
-          acc_k(i + 1, fp_u) == acc_k(i, fp_u) + 2 * fp_u &&
+    /*@ assert next_dot: dot{Pre}(a, ia, b, ib, i + 1)
+          == dot{Pre}(a, ia, b, ib, i) + elt{Pre}(a, ia, i) * elt{Pre}(b, ib, i); */
+    /*@ assert next_abs: dotabs{Pre}(a, ia, b, ib, i + 1)
+          == dotabs{Pre}(a, ia, b, ib, i) + \abs(elt{Pre}(a, ia, i) * elt{Pre}(b, ib, i)); */
+    /*@ assert next_acc: acc_k(i + 1, fp_u) == acc_k(i, fp_u) + 2 * fp_u &&
           acc_n(i + 1, fp_eta) == acc_n(i, fp_eta) + 2 * (fp_eta + fp_eta); */
     //@ assert big: dotabs{Pre}(a, ia, b, ib, i + 1) <= 0x1p990;
+    //@ assert xy: x * y == elt{Pre}(a, ia, i) * elt{Pre}(b, ib, i);
+    //@ assert xy_big: \abs(x * y) <= 0x1p990;
     //@ assert KA: acc_k(i, fp_u) * dotabs{Pre}(a, ia, b, ib, i) <= dotabs{Pre}(a, ia, b, ib, i);
     //@ assert Kt: fp_u * \abs(x * y) <= acc_k(i, fp_u) * \abs(x * y);
     double p = kern_fmul(x, y);

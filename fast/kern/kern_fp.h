@@ -25,17 +25,18 @@ static inline int64_t kern_idx(int64_t i, int64_t inc, int64_t n) {
 
 /* res <- a[i*inc], known finite. Kept apart for the same reason as kern_idx: the kernels' goals
  * then get the element's finiteness as a plain fact instead of instantiating finite_range. */
-/*@ requires 0 <= i < n && 0 <= inc && (n - 1) * inc <= INT64_MAX;
-    requires \valid_read(a + (0 .. (n - 1) * inc)) && finite_range(a, inc, n);
+/*@ requires fin: 0 <= i < n && rd_range(a, inc, n);
     assigns \nothing;
-    ensures \result == a[i * inc] && \is_finite(\result);
+    ensures \result == elt(a, inc, i);
+    ensures fin: \is_finite(\result);
 */
 static inline double kern_load(const double *a, int64_t i, int64_t inc, int64_t n) {
   return a[kern_idx(i, inc, n)];
 }
 
 /* res <- rnd(a + b) */
-/*@ requires \is_finite(a) && \is_finite(b) && \abs(a + b) <= fp_big;
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    requires big: \abs(a + b) <= fp_big;
     assigns \nothing;
     ensures fin: \is_finite(\result);
     admit ensures rnd: fp_rnd(\result, a + b);
@@ -43,7 +44,8 @@ static inline double kern_load(const double *a, int64_t i, int64_t inc, int64_t 
 static inline double kern_fadd(double a, double b) { return a + b; }
 
 /* res <- rnd(a - b) */
-/*@ requires \is_finite(a) && \is_finite(b) && \abs(a - b) <= fp_big;
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    requires big: \abs(a - b) <= fp_big;
     assigns \nothing;
     ensures fin: \is_finite(\result);
     admit ensures rnd: fp_rnd(\result, a - b);
@@ -51,7 +53,8 @@ static inline double kern_fadd(double a, double b) { return a + b; }
 static inline double kern_fsub(double a, double b) { return a - b; }
 
 /* res <- rnd(a * b) */
-/*@ requires \is_finite(a) && \is_finite(b) && \abs(a * b) <= fp_big;
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    requires big: \abs(a * b) <= fp_big;
     assigns \nothing;
     ensures fin: \is_finite(\result);
     admit ensures rnd: fp_rnd(\result, a * b);
@@ -59,11 +62,58 @@ static inline double kern_fsub(double a, double b) { return a - b; }
 static inline double kern_fmul(double a, double b) { return a * b; }
 
 /* res <- rnd(a / b) */
-/*@ requires \is_finite(a) && \is_finite(b) && b != 0.0 && \abs(a / b) <= fp_big;
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    requires big: b != 0.0 && \abs(a / b) <= fp_big;
     assigns \nothing;
     ensures fin: \is_finite(\result);
     admit ensures rnd: fp_rnd(\result, a / b);
 */
 static inline double kern_fdiv(double a, double b) { return a / b; }
+
+/* res <- (a < b). An IEEE 754 comparison of two finite doubles is exact (no rounding, no
+ * overflow): ADMITTED, because WP's provers do not relate IEEE comparisons to real ones. */
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    assigns \nothing;
+    admit ensures lt: \result != 0 <==> a < b;
+*/
+static inline int kern_flt(double a, double b) { return a < b; }
+
+#ifdef __FRAMAC__
+/* glibc's exp on the range kern_fexpdiff calls it with. The contract is an ASSUMPTION about
+ * libm (proofs/README.md): finite, positive, and errno untouched (glibc sets errno only on
+ * overflow and underflow, which cannot happen on [-700, 0]). Frama-C's own libc contract
+ * for exp declares errno assigned for every argument. */
+/*@ requires -700 <= x <= 0;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures pos: 0 < \result;
+*/
+double kern_libm_exp(double x);
+#define KERN_EXP kern_libm_exp
+#else
+#define KERN_EXP exp
+#endif
+
+/* res <- exp(x - m) for x <= m, 0 when rnd(x - m) < -700 (then e^(x-m) < 2^-1009). The
+ * accuracy of this step is ADMITTED: |res - e^(x-m)| <= 2^-43 e^(x-m) + 2^-1000, and res <= 1.
+ * Derivation (proofs/README.md): d = rnd(x - m) has |d - (x-m)| <= 2^-53 |x-m| <= 701 2^-53
+ * when not clamped (rnd_rel.g); glibc's exp is accurate to < 1 ulp (relative 2^-52), monotone,
+ * exp(0) = 1; so exp(d) = e^(x-m) (1 + r) with |r| <= 2^-52 + 702 2^-53 < 2^-43. Clamped:
+ * x - m < -699.9 and e^(x-m) < 2^-1009. tests/proofs/t-kern.c checks the bound against MPFR. */
+/*@ requires fin: \is_finite(x) && \is_finite(m);
+    requires big: x <= m && \abs(x) <= 0x1p998 && \abs(m) <= 0x1p998;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures pos: 0 <= \result;
+    admit ensures one: \result <= 1;
+    admit ensures exp: \abs(\result - \exp(x - m)) <= exp_e * \exp(x - m) + exp_z;
+*/
+static inline double kern_fexpdiff(double x, double m) {
+  double d = kern_fsub(x, m);
+  //@ assert d_le: d <= 0;
+  if (kern_flt(d, -700.0))
+    return 0.0;
+  return KERN_EXP(d);
+}
 
 #endif
