@@ -6,7 +6,8 @@
 # Usage: proofs/run_wp.sh [FILE.c ...]     (default: every fast/kern/*.c)
 # Environment: ATTNREF_PROOFS_WORK (why3 config, WP session + cache, logs; default
 # build-proofs/wp), ATTNREF_PROOFS_JOBS (parallel prover processes, default 2),
-# ATTNREF_PROOFS_TIMEOUT (seconds per prover call, default 20), ATTNREF_PROOFS_CACHE
+# ATTNREF_PROOFS_TIMEOUT (seconds per prover call, default 20), ATTNREF_PROOFS_PROVERS (the
+# portfolio, default cvc5,cvc5i0,cvc5i2,cvc5b,z3; shortcuts of setup_provers.sh), ATTNREF_PROOFS_CACHE
 # (WP cache mode: update (default), none, replay, rebuild), ATTNREF_PROOFS_REPORT_DIR (where
 # REPORT.md and report.json go; default proofs/).
 #
@@ -48,7 +49,7 @@ if [ $# -gt 0 ]; then files=("$@"); else files=("$root"/fast/kern/*.c); fi
 
 common=(-cpp-extra-args="-I$root" -wp -wp-rte -wp-timeout "$timeout" -wp-par "$jobs"
   -wp-session "$work/session" -wp-cache "$cache")
-provers=cvc5b,cvc5,z3
+provers=${ATTNREF_PROOFS_PROVERS:-cvc5,cvc5i0,cvc5i2,cvc5b,z3}
 : >"$work/runs.tsv"
 
 # run NAME MODEL ARGS...: one frama-c call; its JSON report, log and wall time go to $work.
@@ -85,5 +86,7 @@ for g in "$here"/gappa/*.g; do
 done
 total=$(echo "$(date +%s.%N) - $start" | bc)
 
-"$py" "$here/wp/report.py" --root "$root" --work "$work" --steps "$steps" --total "$total" \
+partial=()
+[ $# -gt 0 ] && partial=(--partial)
+"$py" "$here/wp/report.py" "${partial[@]}" --root "$root" --work "$work" --steps "$steps" --total "$total" \
   --jobs "$jobs" --timeout "$timeout" --md "$report_dir/REPORT.md" --json "$report_dir/report.json"

@@ -26,12 +26,14 @@ DRV
 
 if command -v cvc5 >/dev/null; then
   ver=$(cvc5 --version | sed -n 's/^This is cvc5 version \([0-9.]*\).*/\1/p')
-  # cvc5: stock settings. cvc5b: E-matching limited to instantiation level 5, which stops the
-  # matching loops of recursive definitions (sum(n) unfolds to sum(n-1), ...) that otherwise
-  # flood the nonlinear-arithmetic solver on the kernels' loop goals, and no counterexample-guided
-  # instantiation (it spends the whole time limit on the quantified background theories; without
-  # it the kernels' nonlinear goals take < 1 s instead of timing out).
-  for variant in "cvc5||" "cvc5b|bounded|--inst-max-level=5 --no-cegqi "; do
+  # cvc5: stock settings. cvc5i0/cvc5i2/cvc5b: no counterexample-guided instantiation (it
+  # spends the whole time limit on the quantified background theories) and E-matching limited
+  # to instantiation level 0, 2 or 5, which stops the matching loops of the recursive
+  # definitions (sum(n) unfolds to sum(n-1), ...) that otherwise flood the nonlinear-arithmetic
+  # solver. Which level proves a goal fast varies, so the runs use them as a portfolio.
+  for variant in "cvc5||" "cvc5i0|inst0|--inst-max-level=0 --no-cegqi " \
+                 "cvc5i2|inst2|--inst-max-level=2 --no-cegqi " \
+                 "cvc5b|bounded|--inst-max-level=5 --no-cegqi "; do
     IFS='|' read -r short alt opts <<<"$variant"
     cat >>"$conf" <<CONF
 
@@ -48,25 +50,6 @@ version = "${ver:-1.0.3}"
 CONF
   done
 fi
-# z3 4.8.12 through why3's own z3 driver answers "Unknown error" on every goal that mentions a
-# double; through the same SMT-LIB driver as cvc5 it proves them (quantifier-heavy goals above
-# all). Registered as z3c.
-if command -v z3 >/dev/null; then
-  zver=$(z3 --version | sed -n 's/^Z3 version \([0-9.]*\).*/\1/p')
-  cat >>"$conf" <<CONF
-
-[prover]
-alternative = "smtlib"
-command = "z3 -smt2 -T:%t %f"
-driver = "$dir/cvc5.drv"
-in_place = false
-interactive = false
-name = "Z3"
-shortcut = "z3c"
-version = "${zver:-4.8.12}"
-CONF
-fi
-
 # memlimit = 0: no memory limit (why3 kills provers at its default 1000 MB).
 sed -i 's/^memlimit = .*/memlimit = 0/' "$conf"
 grep -q '^memlimit = 0' "$conf" || { echo "setup_provers: could not set memlimit" >&2; exit 2; }

@@ -27,6 +27,7 @@ double kern_online_softmax_update(int64_t n, double *s, double *m, double *l) {
   /*@ assert a4: l0 * \exp(m0 - mn) <= 2 * l0; */
   /*@ loop invariant 0 <= i <= n;
       loop invariant fin: \is_finite(acc) && \forall integer j; 0 <= j < n ==> \is_finite(s[j]);
+      loop invariant fin: finite_range(s, 1, n);
       loop invariant k: exp_e + 2 * fp_u <= acc_k(i + 1, exp_e + 2 * fp_u)
                           <= exp_e + 2 * fp_u + 2 * (i + 1) * fp_u;
       loop invariant nn: 0 <= acc_n(i + 1, (2 * l0 + 1) * exp_z)
@@ -57,6 +58,8 @@ double kern_online_softmax_update(int64_t n, double *s, double *m, double *l) {
           && (exp_e + 2 * fp_u) * \exp(v - mn) <= \exp(v - mn); */
     /*@ assert te: \abs(p - \exp(v - mn))
           <= (exp_e + 2 * fp_u) * \abs(\exp(v - mn)) + (2 * l0 + 1) * exp_z; */
+    /*@ assert N: fp_u * acc_n(i + 1, (2 * l0 + 1) * exp_z)
+          <= ((2 * l0 + 1) * exp_z + fp_eta) / 2; */
     s[i] = p;
     double acc1 = kern_fadd(acc, p);
     /*@ assert step: \let T = l0 * \exp(m0 - mn) + sexp{Pre}(s, i, mn);

@@ -14,6 +14,7 @@ def parse_args():
         ap.add_argument(a, required=True)
     ap.add_argument("--jobs", default="2")
     ap.add_argument("--timeout", default="")
+    ap.add_argument("--partial", action="store_true", help="only some kernel files were run")
     return ap.parse_args()
 
 
@@ -176,7 +177,7 @@ def main():
     for name, labels in cons.items():
         if name in functions:
             functions[name]["functional"] = any(l != "fin" for l in labels)
-        else:
+        elif not a.partial:
             problems.append("kernel %s of kern.h has no proof goals" % name)
     for name in functions:
         functions[name].setdefault("functional", name in steps)
