@@ -3,7 +3,7 @@
  * functional result over the reals: exact where the kernel is exact (max, counts), otherwise an
  * a-priori rounding-error bound in the model of proofs/fp.acsl (u = 2^-53, eta = 2^-1075).
  * Arrays are strided: element i of (a, inc) is a[i*inc]; a row of a row-major block is inc = 1,
- * a column is inc = ld. The logic functions (dot, sum, maxr, ...) are in proofs/*.acsl; the
+ * a column is inc = ld. The logic functions (dot, sum, maxr, ...) are in proofs/ (.acsl); the
  * bounds use acc_k(i, c) = c + 2 i u and acc_n(i, e) = 2 i (e + eta) (proofs/acc.acsl).
  * Preconditions on magnitudes (<= 2^990) only exclude overflow. */
 #ifndef ATTNREF_FAST_KERN_H
@@ -13,36 +13,6 @@
 
 #ifdef __FRAMAC__
 #include "proofs/attnref.acsl"
-/* The running maximum to start a row with (KERN_SOFTMAX_M0, l = 0): below any score the
- * contract admits, and exp(KERN_SOFTMAX_M0 - m') clamps to 0. */
-#define KERN_SOFTMAX_M0 (-0x1p998)
-
-/* One tile of the online softmax of a row. s[0..n) holds the row's scores for this tile and
- * (*m, *l) the running state of its earlier tiles (proofs/softmax.acsl). Sets
- *   m' = max(m, s_0, ..., s_{n-1}),  s_j <- exp(s_j - m'),  l' = l exp(m - m') + sum_j s_j,
- * and returns alpha = exp(m - m'), by which the caller rescales its running output
- * (O' = alpha O + P V). Errors: each exponential 2^-43 relative + 2^-1000; l' as a sum of
- * n+1 such terms (acc_k/acc_n with c = 2^-43 + 2u, e = (2l+1) 2^-1000). */
-/*@ requires n >= 0 && (n + 1) * fp_u <= 0x1p-3;
-    requires \valid(s + (0 .. n - 1)) && \valid(m) && \valid(l);
-    requires \separated(s + (0 .. n - 1), m, l) && \separated(m, l);
-    requires fin: finite_range(s, 1, n) && \is_finite(*m) && \is_finite(*l);
-    requires \forall integer j; 0 <= j < n ==> \abs(s[j]) <= 0x1p998;
-    requires \abs(*m) <= 0x1p998 && 0 <= *l <= 0x1p900;
-    assigns s[0 .. n - 1], *m, *l;
-    ensures fin: \is_finite(\result) && \is_finite(*m) && \is_finite(*l) && finite_range(s, 1, n);
-    ensures max: *m == mrun{Old}(s, n, \old(*m));
-    ensures p: \forall integer j; 0 <= j < n ==> 0 <= s[j] <= 1 &&
-      \abs(s[j] - \exp(\old(s[j]) - *m)) <= exp_e * \exp(\old(s[j]) - *m) + exp_z;
-    ensures alpha: 0 <= \result <= 1 &&
-      \abs(\result - \exp(\old(*m) - *m)) <= exp_e * \exp(\old(*m) - *m) + exp_z;
-    ensures l: \abs(*l - (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m)))
-      <= acc_k(n + 1, exp_e + 2 * fp_u) * (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m))
-         + acc_n(n + 1, (2 * \old(*l) + 1) * exp_z);
-    ensures bound: acc_k(n + 1, exp_e + 2 * fp_u) <= exp_e + 2 * fp_u + 2 * (n + 1) * fp_u;
-*/
-double kern_online_softmax_update(int64_t n, double *s, double *m, double *l);
-
 #endif
 
 /* res <- sum_{i<n} a[i*ia] * b[i*ib] (left to right, a product then a sum per step)
@@ -53,7 +23,7 @@ double kern_online_softmax_update(int64_t n, double *s, double *m, double *l);
     ensures fin: \is_finite(\result);
     ensures err: \abs(\result - dot(a, ia, b, ib, n))
                    <= acc_k(n, fp_u) * dotabs(a, ia, b, ib, n) + acc_n(n, fp_eta);
-    ensures bound: acc_k(n, fp_u) <= fp_u + 2 * n * fp_u && acc_n(n, fp_eta) <= 4 * n * fp_eta;
+    ensures bound: acc_k(n, fp_u) <= fp_u + 2 * n * fp_u && 0 <= acc_n(n, fp_eta) <= 4 * n * fp_eta;
 */
 double kern_dot(int64_t n, const double *a, int64_t ia, const double *b, int64_t ib);
 
@@ -64,7 +34,7 @@ double kern_dot(int64_t n, const double *a, int64_t ia, const double *b, int64_t
     assigns \nothing;
     ensures fin: \is_finite(\result);
     ensures err: \abs(\result - sum(x, inc, n)) <= acc_k(n, 0) * sumabs(x, inc, n) + acc_n(n, 0);
-    ensures bound: acc_k(n, 0) <= 2 * n * fp_u && acc_n(n, 0) <= 2 * n * fp_eta;
+    ensures bound: 0 <= acc_k(n, 0) <= 2 * n * fp_u && 0 <= acc_n(n, 0) <= 2 * n * fp_eta;
 */
 double kern_row_sum(int64_t n, const double *x, int64_t inc);
 
@@ -105,6 +75,62 @@ void kern_scale(int64_t n, double alpha, double *x);
         <= fp_u * \abs(\old(y[j]) + alpha * x[j]) + 2 * fp_u * \abs(alpha * x[j]) + 3 * fp_eta;
 */
 void kern_axpy(int64_t n, double alpha, const double *x, double *y);
+
+/* res <- sum_{j<n} (x[j*inc] - c)^2 (left to right; rmsnorm uses c = 0)
+ * |res - sqdev| <= (2^-51 + 2 n u) sqdev + 2 n (2^-1060 + eta). */
+/*@ requires fin: rd_range(x, inc, n) && \is_finite(c);
+    requires n <= 0x1p40;
+    requires \forall integer j; 0 <= j < n ==> \abs(elt(x, inc, j) - c) <= 0x1p400;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures err: \abs(\result - sqdev(x, inc, n, c))
+                   <= acc_k(n, 0x1p-51) * sqdev(x, inc, n, c) + acc_n(n, fp_sq_z);
+    ensures bound: 0x1p-51 <= acc_k(n, 0x1p-51) <= 0x1p-51 + 2 * n * fp_u &&
+                   0 <= acc_n(n, fp_sq_z) <= 2 * n * (fp_sq_z + fp_eta);
+    ensures pos: 0 <= sqdev(x, inc, n, c) <= n * 0x1p800;
+*/
+double kern_sqdev_sum(int64_t n, const double *x, int64_t inc, double c);
+
+/* res <- sum_j x[j*inc] / n (n >= 1) */
+/*@ requires fin: rd_range(x, inc, n);
+    requires 1 <= n <= 0x1p40;
+    requires \forall integer j; 0 <= j < n ==> \abs(elt(x, inc, j)) <= 0x1p397;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures big: \abs(\result) <= 0x1p399;
+    ensures mean: \abs(\result - rdiv(sum(x, inc, n), n))
+      <= rdiv((acc_k(n, 0) + 2 * fp_u) * sumabs(x, inc, n) + 2 * acc_n(n, 0), n) + fp_eta;
+*/
+double kern_mean(int64_t n, const double *x, int64_t inc);
+
+/* res <- sum_j (x[j*inc] - mu)^2 / n (n >= 1) */
+/*@ requires fin: rd_range(x, inc, n) && \is_finite(mu);
+    requires 1 <= n <= 0x1p40;
+    requires \forall integer j; 0 <= j < n ==> \abs(elt(x, inc, j) - mu) <= 0x1p400;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures var: \abs(\result - rdiv(sqdev(x, inc, n, mu), n))
+      <= rdiv((acc_k(n, 0x1p-51) + 2 * fp_u) * sqdev(x, inc, n, mu) + 2 * acc_n(n, fp_sq_z), n)
+         + fp_eta;
+*/
+double kern_var_about(int64_t n, const double *x, int64_t inc, double mu);
+
+/* (mean, var) <- (sum_j x_j / n, sum_j (x_j - mean)^2 / n), the layernorm statistics (biased
+ * variance, about the computed mean). n >= 1. */
+/*@ requires fin: rd_range(x, inc, n);
+    requires 1 <= n <= 0x1p40;
+    requires \forall integer j; 0 <= j < n ==> \abs(elt(x, inc, j)) <= 0x1p397;
+    requires \valid(mean) && \valid(var) && \separated(mean, var);
+    requires \separated(mean, x + (0 .. (n - 1) * inc)) && \separated(var, x + (0 .. (n - 1) * inc));
+    assigns *mean, *var;
+    ensures fin: \is_finite(*mean) && \is_finite(*var);
+    ensures mean: \abs(*mean - rdiv(sum{Old}(x, inc, n), n))
+      <= rdiv((acc_k(n, 0) + 2 * fp_u) * sumabs{Old}(x, inc, n) + 2 * acc_n(n, 0), n) + fp_eta;
+    ensures var: \abs(*var - rdiv(sqdev{Old}(x, inc, n, *mean), n))
+      <= rdiv((acc_k(n, 0x1p-51) + 2 * fp_u) * sqdev{Old}(x, inc, n, *mean)
+              + 2 * acc_n(n, fp_sq_z), n) + fp_eta;
+*/
+void kern_mean_var(int64_t n, const double *x, int64_t inc, double *mean, double *var);
 
 /* The running maximum to start a row with (KERN_SOFTMAX_M0, l = 0): below any score the
  * contract admits, and exp(KERN_SOFTMAX_M0 - m') clamps to 0. */

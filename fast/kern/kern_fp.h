@@ -70,6 +70,29 @@ static inline double kern_fmul(double a, double b) { return a * b; }
 */
 static inline double kern_fdiv(double a, double b) { return a / b; }
 
+/* res <- (double) n, exactly for 0 <= n <= 2^53 (proofs/gappa/int_exact.g). */
+/*@ requires 0 <= n <= 0x1p53;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    admit ensures exact: \result == n;
+*/
+static inline double kern_i2d(int64_t n) { return (double)n; }
+
+/* res <- rnd(rnd(x - c)^2), the term of a sum of squared deviations. ADMITTED: sq_rnd (relative
+ * error 2^-51, or 2^-1060 absolute near 0, and res >= 0), certified by proofs/gappa/sqdiff_rel.g
+ * and sqdiff_abs.g for t = x - c. */
+/*@ requires fin: \is_finite(x) && \is_finite(c);
+    requires big: \abs(x - c) <= 0x1p499;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    admit ensures sq: sq_rnd(\result, x - c);
+*/
+static inline double kern_fsqdiff(double x, double c) {
+  double d = kern_fsub(x, c);
+  //@ assert d_big: \abs(d) <= 0x1p500;
+  return kern_fmul(d, d);
+}
+
 /* res <- (a < b). An IEEE 754 comparison of two finite doubles is exact (no rounding, no
  * overflow): ADMITTED, because WP's provers do not relate IEEE comparisons to real ones. */
 /*@ requires fin: \is_finite(a) && \is_finite(b);
