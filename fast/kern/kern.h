@@ -162,4 +162,16 @@ void kern_mean_var(int64_t n, const double *x, int64_t inc, double *mean, double
 */
 double kern_online_softmax_update(int64_t n, double *s, double *m, double *l);
 
+/* The largest degree kern_binom accepts. */
+#define KERN_BINOM_GMAX 64
+
+/* res <- C(d + g, g) = nmono(d, g), the feature rank of the degree-g polynomial method in d
+ * variables; -1 when a partial sum of Pascal's triangle on the way exceeds INT64_MAX. */
+/*@ requires 0 <= d <= 0x1p40 && 0 <= g <= KERN_BINOM_GMAX;
+    assigns \nothing;
+    ensures range: \result >= -1;
+    ensures exact: \result != -1 ==> \result == nmono(d, g);
+*/
+int64_t kern_binom(int64_t d, int64_t g);
+
 #endif

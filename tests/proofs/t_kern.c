@@ -5,6 +5,7 @@
  * is then exact); bounds are evaluated in MPFR too. */
 #include <math.h>
 #include <stdio.h> /* before mpfr.h: mpfr_fprintf */
+#include <gmp.h>
 #include <mpfr.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,21 @@ static void test_softmax(void) {
   mpfr_clears(e, b, L, tot, (mpfr_ptr)0);
 }
 
+/* kern_binom against GMP: C(d + g, g) when it fits in int64, -1 otherwise (the contract only
+ * promises "-1 or exact"; the intermediate sums never exceed the result, so -1 means overflow). */
+static void test_binom(void) {
+  mpz_t c;
+  mpz_init(c);
+  for (int64_t d = 0; d <= 300; d += d < 40 ? 1 : 13)
+    for (int64_t g = 0; g <= KERN_BINOM_GMAX; g++) {
+      mpz_bin_uiui(c, (unsigned long)(d + g), (unsigned long)g);
+      int64_t want = mpz_fits_slong_p(c) ? (int64_t)mpz_get_si(c) : -1;
+      CHECK(kern_binom(d, g) == want, "kern_binom(%lld, %lld)", (long long)d, (long long)g);
+    }
+  CHECK(kern_binom(64, 4) == 814385, "kern_binom(64, 4) = C(68, 4)");
+  mpz_clear(c);
+}
+
 int main(void) {
   rng = t_seed("t-kern");
   mpfr_init2(eta, 8);
@@ -357,6 +373,7 @@ int main(void) {
   test_scale_axpy();
   test_norm();
   test_softmax();
+  test_binom();
   mpfr_clear(eta);
   return t_done("t-kern");
 }
