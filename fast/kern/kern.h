@@ -132,6 +132,24 @@ double kern_var_about(int64_t n, const double *x, int64_t inc, double mu);
 */
 void kern_mean_var(int64_t n, const double *x, int64_t inc, double *mean, double *var);
 
+/* x[i*inc] <- x[0] + x[inc] + ... + x[i*inc] for i < n, in place (a running sum down a strided
+ * range; the causal approximate path keeps such sums over the rows of a block, column by
+ * column with inc = ld). Element i carries the error of an (i+1)-term sum. */
+/*@ requires 0 <= n <= 0x1p40 && 1 <= inc && (n - 1) * inc <= INT64_MAX;
+    requires n == 0 || \valid(x + (0 .. (n - 1) * inc));
+    requires fin: finite_range(x, inc, n);
+    requires \forall integer j; 0 <= j < n ==> \abs(elt(x, inc, j)) <= 0x1p900;
+    assigns x[0 .. (n - 1) * inc];
+    ensures fin: finite_range(x, inc, n);
+    ensures err: \forall integer i; 0 <= i < n ==>
+      \abs(elt(x, inc, i) - sum{Old}(x, inc, i + 1))
+        <= acc_k(i + 1, 0) * sumabs{Old}(x, inc, i + 1) + acc_n(i + 1, 0);
+    ensures bound: \forall integer i; 0 <= i < n ==>
+      0 <= acc_k(i + 1, 0) <= 2 * (i + 1) * fp_u && 0 <= acc_n(i + 1, 0) <= 2 * (i + 1) * fp_eta;
+    ensures gap: \forall integer k; 0 <= k <= (n - 1) * inc ==> k % inc != 0 ==> x[k] == \old(x[k]);
+*/
+void kern_prefix_sum(int64_t n, double *x, int64_t inc);
+
 /* The running maximum to start a row with (KERN_SOFTMAX_M0, l = 0): below any score the
  * contract admits, and exp(KERN_SOFTMAX_M0 - m') clamps to 0. */
 #define KERN_SOFTMAX_M0 (-0x1p998)

@@ -34,6 +34,23 @@ static inline double kern_load(const double *a, int64_t i, int64_t inc, int64_t 
   return a[kern_idx(i, inc, n)];
 }
 
+/* a[i*inc] <- v, for in-place strided kernels: the frame facts (the other elements and the
+ * cells between them unchanged) proved here once, in a small context. */
+/*@ requires fin: 0 <= i < n && 1 <= inc && (n - 1) * inc <= INT64_MAX &&
+                  \valid(a + (0 .. (n - 1) * inc)) && \is_finite(v) && finite_range(a, inc, n);
+    assigns a[0 .. (n - 1) * inc]; // only a[i*inc] changes: set, kept and gap say so exactly
+    ensures set: elt(a, inc, i) == v;
+    ensures kept: \forall integer r; 0 <= r < n ==> r != i ==> elt(a, inc, r) == \old(elt(a, inc, r));
+    ensures gap: \forall integer k; 0 <= k <= (n - 1) * inc ==> k % inc != 0 ==> a[k] == \old(a[k]);
+    ensures fin: finite_range(a, inc, n);
+*/
+static inline void kern_store(double *a, int64_t i, int64_t inc, int64_t n, double v) {
+  int64_t k = kern_idx(i, inc, n);
+  //@ assert apart: \forall integer r; 0 <= r < n ==> r != i ==> r * inc != k;
+  //@ assert apart_gap: \forall integer j; 0 <= j <= (n - 1) * inc ==> j % inc != 0 ==> j != k;
+  a[k] = v;
+}
+
 /* res <- rnd(a + b) */
 /*@ requires fin: \is_finite(a) && \is_finite(b);
     requires big: \abs(a + b) <= fp_big;

@@ -347,6 +347,38 @@ static void test_softmax(void) {
   mpfr_clears(e, b, L, tot, (mpfr_ptr)0);
 }
 
+/* kern_prefix_sum down the columns of an n x c row-major block (inc = ld): element i against
+ * the exact (i+1)-term sum, and every cell that is not an element unchanged. */
+static void test_prefix(void) {
+  mpfr_t ex, ab, t, bound;
+  mpfr_inits2(PREC, ex, ab, t, bound, (mpfr_ptr)0);
+  for (int trial = 0; trial < 100; trial++) {
+    int64_t n = (int64_t)(t_rand(&rng) % 200), c = 1 + trial % 5, ld = c + trial % 3;
+    size_t cells = (size_t)(n * ld + 1);
+    double *x = malloc(sizeof(double) * cells), *x0 = malloc(sizeof(double) * cells);
+    for (size_t k = 0; k < cells; k++) x0[k] = x[k] = rnd_double(-30, 30);
+    for (int64_t j = 0; j < c; j++) kern_prefix_sum(n, x + j, ld);
+    for (int64_t j = 0; j < c; j++) {
+      mpfr_set_zero(ex, 1);
+      mpfr_set_zero(ab, 1);
+      for (int64_t i = 0; i < n; i++) {
+        mpfr_add_d(ex, ex, x0[i * ld + j], MPFR_RNDN);
+        mpfr_set_d(t, fabs(x0[i * ld + j]), MPFR_RNDN);
+        mpfr_add(ab, ab, t, MPFR_RNDN);
+        acc_bound(bound, i + 1, 0, 0, ab);
+        CHECK(within(x[i * ld + j], ex, bound, "prefix", i), "kern_prefix_sum column %lld",
+              (long long)j);
+      }
+    }
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = c; j < ld; j++)
+        CHECK(x[i * ld + j] == x0[i * ld + j], "kern_prefix_sum touched a gap cell");
+    free(x);
+    free(x0);
+  }
+  mpfr_clears(ex, ab, t, bound, (mpfr_ptr)0);
+}
+
 /* kern_binom against GMP: C(d + g, g) when it fits in int64, -1 otherwise (the contract only
  * promises "-1 or exact"; the intermediate sums never exceed the result, so -1 means overflow). */
 static void test_binom(void) {
@@ -373,6 +405,7 @@ int main(void) {
   test_scale_axpy();
   test_norm();
   test_softmax();
+  test_prefix();
   test_binom();
   mpfr_clear(eta);
   return t_done("t-kern");
