@@ -5,9 +5,9 @@
 #
 # Usage: proofs/run_wp.sh [FILE.c ...]     (default: every fast/kern/*.c)
 # Environment: ATTNREF_PROOFS_WORK (why3 config, WP session + cache, logs; default
-# build-proofs/wp), ATTNREF_PROOFS_JOBS (parallel prover processes, default 2),
+# build-proofs/wp), ATTNREF_PROOFS_JOBS (parallel prover processes, default nproc, at most 8),
 # ATTNREF_PROOFS_TIMEOUT (seconds per prover call, default 20), ATTNREF_PROOFS_PROVERS (the
-# portfolio, default cvc5,cvc5i0,cvc5i2,cvc5b,z3; shortcuts of setup_provers.sh), ATTNREF_PROOFS_CACHE
+# portfolio in the order WP schedules it, default cvc5i0,cvc5,z3,cvc5i2,cvc5b; shortcuts of setup_provers.sh), ATTNREF_PROOFS_CACHE
 # (WP cache mode: update (default), none, replay, rebuild), ATTNREF_PROOFS_REPORT_DIR (where
 # REPORT.md and report.json go; default proofs/).
 #
@@ -22,7 +22,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 work=${ATTNREF_PROOFS_WORK:-$root/build-proofs/wp}
-jobs=${ATTNREF_PROOFS_JOBS:-2}
+jobs=${ATTNREF_PROOFS_JOBS:-$(n=$(nproc 2>/dev/null || echo 2); [ "$n" -gt 8 ] && n=8; echo "$n")}
 timeout=${ATTNREF_PROOFS_TIMEOUT:-20}
 cache=${ATTNREF_PROOFS_CACHE:-update}
 report_dir=${ATTNREF_PROOFS_REPORT_DIR:-$here}
@@ -49,8 +49,10 @@ if [ $# -gt 0 ]; then files=("$@"); else files=("$root"/fast/kern/*.c); fi
 
 common=(-cpp-extra-args="-I$root" -wp -wp-rte -wp-timeout "$timeout" -wp-par "$jobs"
   -wp-session "$work/session" -wp-cache "$cache")
-provers=${ATTNREF_PROOFS_PROVERS:-cvc5,cvc5i0,cvc5i2,cvc5b,z3}
+provers=${ATTNREF_PROOFS_PROVERS:-cvc5i0,cvc5,z3,cvc5i2,cvc5b}
 : >"$work/runs.tsv"
+
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 # run NAME MODEL ARGS...: one frama-c call; its JSON report, log and wall time go to $work.
 run() {
@@ -61,18 +63,18 @@ run() {
     >"$work/$name.log" 2>&1
   rc=$?
   t1=$(date +%s.%N)
-  printf '%s\t%s\t%s\t%s\n' "$name" "$model" "$rc" "$(echo "$t1 - $t0" | bc)" >>"$work/runs.tsv"
-  printf 'run_wp: %-22s %-10s rc=%s %6.1fs\n' "$name" "$model" "$rc" "$(echo "$t1 - $t0" | bc)"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$model" "$rc" "$(elapsed "$t0" "$t1")" >>"$work/runs.tsv"
+  printf 'run_wp: %-22s %-10s rc=%s %6.1fs\n' "$name" "$model" "$rc" "$(elapsed "$t0" "$t1")"
 }
 
 start=$(date +%s.%N)
 run lemmas Typed -wp-prover "$provers" -wp-prop=@lemma "$here/wp/lemmas.c"
-run steps Typed -wp-prover "$provers,gappa" -wp-fct "$steps" "$here/wp/steps.c"
+run steps Typed -wp-prover "gappa,$provers" -wp-fct "$steps" "$here/wp/steps.c"
 for f in "${files[@]}"; do
   b=$(basename "$f" .c)
   skip=()  # the steps are proved once, in the steps run
   grep -q 'kern_fp\.h' "$f" && skip=(-wp-skip-fct "$steps")
-  run "$b.float" Typed -wp-prover "$provers,gappa" "${skip[@]}" \
+  run "$b.float" Typed -wp-prover "gappa,$provers" "${skip[@]}" \
     -wp-prop=@rte,@assigns,@variant,fin "$f"
   run "$b.real" Typed+real -wp-prover "$provers" "${skip[@]}" -wp-prop=-@lemma "$f"
 done
@@ -84,9 +86,9 @@ for g in "$here"/gappa/*.g; do
   gappa "$g" >"$work/$(basename "$g").log" 2>&1
   rc=$?
   t1=$(date +%s.%N)
-  printf '%s\t%s\t%s\n' "$(basename "$g")" "$rc" "$(echo "$t1 - $t0" | bc)" >>"$work/gappa.tsv"
+  printf '%s\t%s\t%s\n' "$(basename "$g")" "$rc" "$(elapsed "$t0" "$t1")" >>"$work/gappa.tsv"
 done
-total=$(echo "$(date +%s.%N) - $start" | bc)
+total=$(elapsed "$start" "$(date +%s.%N)")
 
 partial=()
 [ $# -gt 0 ] && partial=(--partial)

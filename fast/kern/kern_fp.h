@@ -49,6 +49,9 @@ static inline void kern_store(double *a, int64_t i, int64_t inc, int64_t n, doub
   //@ assert apart: \forall integer r; 0 <= r < n ==> r != i ==> r * inc != k;
   //@ assert apart_gap: \forall integer j; 0 <= j <= (n - 1) * inc ==> j % inc != 0 ==> j != k;
   a[k] = v;
+  //@ assert fin: \forall integer r; 0 <= r < n ==> r != i ==> \is_finite(a[r * inc]);
+  //@ assert fin: \is_finite(a[i * inc]);
+  //@ assert fin: \forall integer r; 0 <= r < n ==> \is_finite(a[r * inc]);
 }
 
 /* res <- rnd(a + b) */
