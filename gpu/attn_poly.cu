@@ -352,13 +352,13 @@ extern "C" int64_t gpu_poly_device_bytes(int64_t n, int64_t dh, int g,
 /* the device section's set-up: polynomial, features, blocking, workspace */
 template <class T>
 static int ctx_init(poly_ctx<T> *x, const fa_head *h, const fa_head_params *p,
-                    const double *q, const double *k, int backward) {
+                    double R, int backward) {
   memset(x, 0, sizeof *x);
   x->n = h->n, x->dh = (int)h->dh, x->causal = h->causal, x->tau = h->tau;
   fa_poly poly;
   fa_features feat;
   memset(&feat, 0, sizeof feat);
-  if (fa_approx_poly(p, fa_approx_head_radius(h, p, q, k), &poly))
+  if (fa_approx_poly(p, R, &poly))
     return gpu_set_error("gpu-approx", "no polynomial for this radius");
   int rc = -1;
   if (h->dh > INT32_MAX ||
@@ -571,7 +571,8 @@ static int head_forward(const fa_head *h, const fa_head_params *p,
   gpu_lock();
   poly_ctx<T> x;
   int rc = -1;
-  if (ctx_init<T>(&x, h, p, q, k, 0) == 0 && up(x.Q, q, h) && up(x.K, k, h) &&
+  if (ctx_init<T>(&x, h, p, fa_approx_head_radius(h, p, q, k), 0) == 0 &&
+      up(x.Q, q, h) && up(x.K, k, h) &&
       up(x.U, u, h) && forward_sweep<T>(&x, 1) == 0 && down(o, x.O, h) &&
       (!saved || gpu_ok(cudaMemcpy(saved, x.D, (size_t)h->n * 8,
                                    cudaMemcpyDeviceToHost),
@@ -590,8 +591,8 @@ static int head_backward(const fa_head *h, const fa_head_params *p,
   gpu_lock();
   poly_ctx<T> x;
   int rc = -1;
-  if (ctx_init<T>(&x, h, p, q, k, 1) == 0 && up(x.Q, q, h) && up(x.K, k, h) &&
-      up(x.U, u, h) && up(x.G, g, h)) {
+  if (ctx_init<T>(&x, h, p, fa_approx_head_radius(h, p, q, k), 1) == 0 &&
+      up(x.Q, q, h) && up(x.K, k, h) && up(x.U, u, h) && up(x.G, g, h)) {
     bool ok;
     if (saved) /* D~ as forward left it */
       ok = gpu_ok(cudaMemcpy(x.D, saved, (size_t)h->n * 8,
@@ -613,6 +614,101 @@ static int head_backward(const fa_head *h, const fa_head_params *p,
   gpu_unlock();
   return rc;
 }
+
+/* ---- the head on device arrays (the device model, model_gpu.h) ---- */
+
+/* dst (n x dh dense, T) <- src (n x dh, row stride ld, double), on the device */
+template <class T>
+__global__ void k_gather(int64_t n, int dh, int64_t ld,
+                         const double *__restrict__ src, T *__restrict__ dst) {
+  const int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (e < n * dh) dst[e] = (T)src[e / dh * ld + e % dh];
+}
+
+/* dst (n x dh, row stride ld, double) <- src (n x dh dense, T) */
+template <class T>
+__global__ void k_scatter(int64_t n, int dh, int64_t ld,
+                          const T *__restrict__ src, double *__restrict__ dst) {
+  const int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (e < n * dh) dst[e / dh * ld + e % dh] = (double)src[e];
+}
+
+template <class T>
+static bool gather(T *dst, const double *src, const fa_head *h) {
+  return gpu_launched(gpu_launch(k_gather<T>,
+                                 dim3(blocks_for(h->n * h->dh, 256)), dim3(256),
+                                 0, h->n, (int)h->dh, h->ld, src, dst),
+                      "k_gather");
+}
+
+template <class T>
+static bool scatter(double *dst, const T *src, const fa_head *h) {
+  return gpu_launched(gpu_launch(k_scatter<T>,
+                                 dim3(blocks_for(h->n * h->dh, 256)), dim3(256),
+                                 0, h->n, (int)h->dh, h->ld, src, dst),
+                      "k_scatter");
+}
+
+template <class T>
+static int dev_forward(const fa_head *h, const fa_head_params *p, double R,
+                       const double *q, const double *k, const double *u,
+                       double *o, double *saved) {
+  if (h->n < 1) return 0;
+  poly_ctx<T> x;
+  if (ctx_init<T>(&x, h, p, R, 0) == 0 && gather(x.Q, q, h) &&
+      gather(x.K, k, h) && gather(x.U, u, h) && forward_sweep<T>(&x, 1) == 0 &&
+      scatter(o, (const T *)x.O, h) &&
+      gpu_ok(cudaMemcpyAsync(saved, x.D, (size_t)h->n * 8,
+                             cudaMemcpyDeviceToDevice),
+             "cudaMemcpy(D)"))
+    return 0;
+  return -1;
+}
+
+template <class T>
+static int dev_backward(const fa_head *h, const fa_head_params *p, double R,
+                        const double *q, const double *k, const double *u,
+                        const double *o, const double *g, const double *saved,
+                        double *dq, double *dk, double *du) {
+  if (h->n < 1) return 0;
+  poly_ctx<T> x;
+  if (ctx_init<T>(&x, h, p, R, 1) == 0 && gather(x.Q, q, h) &&
+      gather(x.K, k, h) && gather(x.U, u, h) && gather(x.G, g, h) &&
+      gather(x.O, o, h) &&
+      gpu_ok(cudaMemcpyAsync(x.D, saved, (size_t)h->n * 8,
+                             cudaMemcpyDeviceToDevice),
+             "cudaMemcpy(D)") &&
+      gpu_launched(gpu_launch(k_rowdot<T>, dim3(blocks_for(h->n, ROWS_PER_BLOCK)),
+                              dim3(ROWS_PER_BLOCK), 0, x.n, x.dh, x.O, x.G,
+                              x.rr),
+                   "k_rowdot") &&
+      sweep<T>(&x, OP_DQ, x.dQ, NULL) == 0 &&
+      sweep<T>(&x, OP_DK, x.dK, x.dU) == 0 && scatter(dq, (const T *)x.dQ, h) &&
+      scatter(dk, (const T *)x.dK, h) && scatter(du, (const T *)x.dU, h))
+    return 0;
+  return -1;
+}
+
+extern "C" int gpu_poly_forward_dev(int wide, const fa_head *h,
+                                    const fa_head_params *p, double R,
+                                    const double *q, const double *k,
+                                    const double *u, double *o,
+                                    double *saved) {
+  return wide ? dev_forward<double>(h, p, R, q, k, u, o, saved)
+              : dev_forward<float>(h, p, R, q, k, u, o, saved);
+}
+
+extern "C" int gpu_poly_backward_dev(int wide, const fa_head *h,
+                                     const fa_head_params *p, double R,
+                                     const double *q, const double *k,
+                                     const double *u, const double *o,
+                                     const double *g, const double *saved,
+                                     double *dq, double *dk, double *du) {
+  return wide ? dev_backward<double>(h, p, R, q, k, u, o, g, saved, dq, dk, du)
+              : dev_backward<float>(h, p, R, q, k, u, o, g, saved, dq, dk, du);
+}
+
+/* ---- the head calls (fa_head_impl): host arrays in, host arrays out ---- */
 
 static int fwd32(const fa_head *h, const fa_head_params *p, const double *q,
                  const double *k, const double *u, double *o, double *saved) {

@@ -42,6 +42,20 @@ void gpu_poly_set_blocking(int64_t block_rows, int64_t max_chunk_blocks);
 int64_t gpu_poly_device_bytes(int64_t n, int64_t dh, int g, int real_bytes,
                               int64_t chunk_blocks);
 
+/* The head on device arrays in double, for the device model (model_gpu.h):
+ * q, k, u, o, g, dq, dk, du point at the head's first column of n x h->ld
+ * row-major arrays; R the score radius (fa_approx_head_radius); saved: n
+ * doubles (D~) on the device. wide: 1 the double head, 0 the float one.
+ * Return 0, or -1 with gpu_last_error() set. Call inside gpu_lock(). */
+int gpu_poly_forward_dev(int wide, const fa_head *h, const fa_head_params *p,
+                         double R, const double *q, const double *k,
+                         const double *u, double *o, double *saved);
+int gpu_poly_backward_dev(int wide, const fa_head *h, const fa_head_params *p,
+                          double R, const double *q, const double *k,
+                          const double *u, const double *o, const double *g,
+                          const double *saved, double *dq, double *dk,
+                          double *du);
+
 #ifdef __cplusplus
 }
 #endif

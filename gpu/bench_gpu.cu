@@ -354,7 +354,7 @@ static int bench_approx(int64_t n, int dh, int g, int causal, int reps,
   cudaEventCreate(&e2);
   float best_f = 1e30f, best_b = 1e30f;
   const double t0 = host_ms();
-  if (ctx_init<float>(&x, &h, &p, hin, hin + m, 1)) {
+  if (ctx_init<float>(&x, &h, &p, R, 1)) {
     printf("gpu-approx dh=%d g=%d n=%lld causal=%d: skipped (%s)\n", dh, g,
            (long long)n, causal, gpu_last_error());
     if (jsonl)

@@ -32,6 +32,16 @@
 #             sdpa_errors.jsonl: SDPA alone per layer (its O, dQ, dK, dV vs
 #             float64 on its own inputs and cotangent). VALIDATE_RESULTS=0:
 #             the result files are not packed.
+#   model     the whole model (gpu-exact64, gpu-exact32 on the device; the CPU
+#             paths exact64, exact32 for comparison), `attnref run` times
+#             (forward + backward, CUDA start-up included) on a 2-layer case
+#             (d 512, 8 heads of d_h 64, causal, layernorm, relu MLP 1024,
+#             mse) at n = MODEL_N (default 4096 16384 65536; the CPU paths up
+#             to MODEL_CPU_MAX_N, default 16384), each gpu result checked
+#             against exact64 (fp64 / fp32 profile) and audited (model.txt)
+#   msanitize compute-sanitizer memcheck, initcheck, racecheck on
+#             t_gpu_exact_paths (the whole device model, small n) and
+#             memcheck on t_gpu_approx_paths
 #   repeat    the n = 2^20 comparison again (gpu-approx at scan blockings
 #             b = 128, 64, 256; SDPA bf16 flash d_h 8, 16): the spread
 #             between runs
@@ -42,7 +52,7 @@
 # (VALIDATE_BACKENDS=reference VALIDATE_DEVICE=cpu runs the validate step's
 # plumbing on a machine without a GPU.)
 set -u
-STEPS=${*:-tests sanitize bench sdpa export}
+STEPS=${*:-tests sanitize msanitize model bench sdpa export}
 ROOT=$PWD
 OUT=${OUT:-/tmp/gpu_out}
 mkdir -p "$OUT"
@@ -146,6 +156,41 @@ sdpa)
     --dh 8,16,64 --causal 0,1 --max-seconds 10 --out "$T/sdpa_extra.jsonl"
   grep -v '^#' "$OUT/sdpa_bench_bf16_efficient.log" >>"$SUM"
   cat "$T"/sdpa_main.jsonl "$T"/sdpa_extra.jsonl >"$OUT/sdpa.jsonl" 2>/dev/null
+  ;;
+msanitize)
+  CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
+  if [ -z "$CS" ]; then say "compute-sanitizer: not found"; continue; fi
+  for tool in memcheck initcheck racecheck; do
+    check "sanitizer_${tool}_model" 200 "$CS" --tool "$tool" --error-exitcode 9 "$BIN/t_gpu_exact_paths" 11 192
+  done
+  check sanitizer_memcheck_approx_model 200 "$CS" --tool memcheck --error-exitcode 9 "$BIN/t_gpu_approx_paths" 4243 256
+  ;;
+model)
+  A="$BIN/attnref"
+  M=$T/model
+  mkdir -p "$M"
+  : >"$OUT/model.txt"
+  NS=${MODEL_N:-4096 16384 65536}
+  for n in $NS; do
+    CFG="{\"n\":$n,\"d\":512,\"heads\":8,\"layers\":2,\"causal\":true,\"norm\":\"layernorm\",\"mlp\":1024}"
+    (cd "$M" && "$A" gen --config "$CFG" --seed 7 --bound 0.5 -o case_$n.st) >"$OUT/model_gen_$n.log" 2>&1 ||
+      { say "model: gen n=$n failed"; continue; }
+    paths="gpu-exact64 gpu-exact32 ${MODEL_EXTRA:-}"
+    [ "$n" -le "${MODEL_CPU_MAX_N:-16384}" ] && paths="$paths exact64 exact32"
+    for p in $paths; do
+      check "model_${p}_$n" 200 "$A" run --path "$p" --max-memory 64G "$M/case_$n.st" -o "$M/${p}_$n.st"
+      tail -1 "$OUT/model_${p}_$n.log" | sed "s/^/n=$n: /" >>"$OUT/model.txt"
+    done
+    for spec in "gpu-exact64 fp64" "gpu-exact32 fp32" "exact32 fp32"; do
+      set -- $spec
+      [ -f "$M/exact64_$n.st" ] && [ -f "$M/$1_$n.st" ] || continue
+      "$A" check --truth "$M/exact64_$n.st" --candidate "$M/$1_$n.st" --profile "$2" >"$M/check_$1_$n.txt" 2>&1
+      say "model n=$n: $1 vs exact64 ($2): exit $? ($(tail -1 "$M/check_$1_$n.txt"))"
+      "$A" audit --truth "$M/exact64_$n.st" --candidate "$M/$1_$n.st" >>"$OUT/model.txt" 2>&1
+    done
+    rm -f "$M"/*_$n.st
+  done
+  cat "$OUT/model.txt" >>"$SUM"
   ;;
 repeat)
   # the 2^20 comparison once more (the spread between runs), and the

@@ -1,6 +1,7 @@
 /* Device check, error recording, device section (gpu_rt.h). */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gpu_rt.cuh"
@@ -87,8 +88,12 @@ cublasHandle_t gpu_cublas(void) {
     blas = NULL;
     return NULL;
   }
-  /* the default: Sgemm in fp32 (no TF32 unless asked), Dgemm in fp64 */
-  cublasSetMathMode(blas, CUBLAS_DEFAULT_MATH);
+  /* the default: Sgemm in fp32 (no TF32 unless asked), Dgemm in fp64;
+   * ATTNREF_CUBLAS_MATH=pedantic asks for CUBLAS_PEDANTIC_MATH (diagnosis) */
+  const char *mode = getenv("ATTNREF_CUBLAS_MATH");
+  cublasSetMathMode(blas, mode && strcmp(mode, "pedantic") == 0
+                              ? CUBLAS_PEDANTIC_MATH
+                              : CUBLAS_DEFAULT_MATH);
   return blas;
 }
 

@@ -1,7 +1,8 @@
-/* gpu-approx (float) and gpu-approx64 (double) as whole paths:
+/* gpu-approx (float heads) and gpu-approx64 (double heads), the whole
+ * double model on the device (model_gpu.h), as whole paths:
  *  - against fast/'s CPU approx path with the same degree and polynomial
  *    (g = 2, 4, Taylor and Chebyshev) on small cases with heads, causal,
- *    norms, MLP and each loss: gpu-approx64 within 1e-11 and gpu-approx
+ *    every norm, MLP (relu, gelu) or none, and each loss: gpu-approx64 within 1e-11 and gpu-approx
  *    within 1e-4 of it (max error over a tensor / its largest entry, worst
  *    tensor); the metadata (rank, degree, per-layer arrays) equal;
  *  - with eps(g,R) < 1e-16 (g = 24, entries in [-0.5, 0.5]) both equal the
@@ -59,6 +60,9 @@ static const char *small[] = {
     "\"loss\":\"linear\"}",
     "{\"n\":20,\"d\":6,\"heads\":3,\"layers\":3,\"norm\":\"rmsnorm\","
     "\"mlp\":5,\"loss\":\"mse\"}",
+    /* norm none with a relu MLP, xent, causal */
+    "{\"n\":16,\"d\":4,\"heads\":2,\"layers\":2,\"causal\":true,"
+    "\"mlp\":6,\"activation\":\"relu\",\"loss\":\"xent\",\"vocab\":5}",
 };
 
 static void versus_cpu_and_truth(uint64_t seed) {
