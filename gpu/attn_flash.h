@@ -17,8 +17,10 @@
  * diagonal ones. Row 0 of a causal head (every row when n = 1) sees one key:
  * its dS is exactly 0 and is written as 0 (as fast/'s exact head does).
  *
- * Each call copies its head's columns of Q, K, U (and O, G) to the device
- * and the results back: the rest of the model runs on the CPU (fast/model.h).
+ * The fa_head_impl entries (gpu_head_exact64/32) copy a head's columns of
+ * Q, K, U (and O, G) to the device and the results back (tests, CPU
+ * models); the CUDA paths call the device entry points below from the
+ * device model (model_gpu.h), all heads of a layer at once.
  * d_h up to 256 (head-dim columns are held in registers). */
 #ifndef ATTNREF_GPU_ATTN_FLASH_H
 #define ATTNREF_GPU_ATTN_FLASH_H
