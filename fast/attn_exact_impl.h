@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attn_exact.h"
+#include "kern/kern.h"
 #include "real.h"
 
 #define BR FA_EXACT_TILE_ROWS
@@ -19,6 +20,41 @@ static inline int64_t visible(const fa_head *h, int64_t row, int64_t j0,
   return v < 0 ? 0 : v > bc ? bc : v;
 }
 
+/* The row operations of a tile. In double they are the proved kernels of fast/kern
+ * (proofs/REPORT.md); in float (exact32) the same operations as plain vectorized loops. */
+#if FA_REAL_BITS == 64
+/* the running max of a row before its first tile (exp(M0 - m) clamps to 0) */
+#define ROW_MAX0 KERN_SOFTMAX_M0
+
+/* p_c <- e^(s_c - m') for c < nc, 0 for nc <= c < bc, with (m, l) <- (m', l e^(m - m') +
+ * sum_c p_c), m' = max(m, s_c); returns e^(m - m') */
+static real softmax_tile_row(const real *s, real *p, int64_t nc, int64_t bc, real *m,
+                             acc *l) {
+  real alpha = kern_online_softmax_update(nc, s, p, m, l);
+  for (int64_t c = nc; c < bc; c++) p[c] = 0;
+  return alpha;
+}
+
+/* p_c <- e^(s_c - shift) for c < nc, 0 for nc <= c < bc (shift = the row's log-sum-exp, at
+ * least every score of the row: the forward's scores recomputed by the same products) */
+static void exp_row(const real *s, real *p, int64_t nc, int64_t bc, real shift) {
+  kern_exp_shift(nc, s, shift, p);
+  for (int64_t c = nc; c < bc; c++) p[c] = 0;
+}
+
+/* x <- alpha x (dh entries) */
+static void scale_row(real *x, int64_t dh, real alpha) { kern_scale(dh, alpha, x); }
+
+/* <x, y> over dh entries, accumulated in double */
+static acc dot_row(const real *x, const real *y, int64_t dh) {
+  return kern_dot(dh, x, 1, y, 1);
+}
+
+/* y <- y + x (dh entries) */
+static void add_row(const real *x, real *y, int64_t dh) { kern_axpy(dh, 1.0, x, y); }
+#else
+#define ROW_MAX0 (-INFINITY)
+
 /* max_{c < nc} s_c (nc >= 1) */
 FA_VECTOR_CLONES
 static real row_max(const real *s, int64_t nc) {
@@ -28,19 +64,50 @@ static real row_max(const real *s, int64_t nc) {
   return m;
 }
 
-/* s_c <- e^(s_c - shift) for c < nc, 0 for nc <= c < bc; returns their sum */
+/* p_c <- e^(s_c - shift) for c < nc, 0 for nc <= c < bc; returns their sum */
 FA_VECTOR_CLONES
-static real exp_row(real *s, int64_t nc, int64_t bc, real shift) {
+static acc exp_row_sum(const real *s, real *p, int64_t nc, int64_t bc, real shift) {
   real sum = 0;
 #pragma omp simd reduction(+ : sum)
   for (int64_t c = 0; c < nc; c++) {
     real e = FA_EXP(s[c] - shift);
-    s[c] = e;
+    p[c] = e;
     sum += e;
   }
-  for (int64_t c = nc; c < bc; c++) s[c] = 0;
+  for (int64_t c = nc; c < bc; c++) p[c] = 0;
   return sum;
 }
+
+static void exp_row(const real *s, real *p, int64_t nc, int64_t bc, real shift) {
+  (void)exp_row_sum(s, p, nc, bc, shift);
+}
+
+/* as the double version: the online-softmax step of one tile row */
+static real softmax_tile_row(const real *s, real *p, int64_t nc, int64_t bc, real *m,
+                             acc *l) {
+  real m_new = row_max(s, nc);
+  if (*m > m_new) m_new = *m;
+  acc sum = exp_row_sum(s, p, nc, bc, m_new);
+  real alpha = FA_EXP(*m - m_new); /* 0 on the first tile */
+  *l = *l * alpha + sum;
+  *m = m_new;
+  return alpha;
+}
+
+static void scale_row(real *x, int64_t dh, real alpha) {
+  for (int64_t c = 0; c < dh; c++) x[c] *= alpha;
+}
+
+static acc dot_row(const real *x, const real *y, int64_t dh) {
+  acc s = 0;
+  for (int64_t c = 0; c < dh; c++) s += (acc)x[c] * y[c];
+  return s;
+}
+
+static void add_row(const real *x, real *y, int64_t dh) {
+  for (int64_t c = 0; c < dh; c++) y[c] += x[c];
+}
+#endif
 
 /* dp_c <- p_c (dp_c - r): a row of dS = P o (dP - diag(r) 1 1^T) */
 FA_VECTOR_CLONES
@@ -50,14 +117,14 @@ static void ds_row(real *dp, const real *p, int64_t bc, real r) {
 }
 
 /* Rows i0 .. i0+br-1: O_i = softmax_mask(tau Q_i K^T) U, online over the
- * column tiles; saved <- the rows' log-sum-exp. S: BR x BC scratch. */
+ * column tiles; saved <- the rows' log-sum-exp. S (scores), P: BR x BC scratch. */
 static void forward_rows(const fa_head *h, const real *q, const real *k,
                          const real *u, real *o, real *saved, int64_t i0,
-                         int64_t br, real *S, real *mx, acc *l) {
+                         int64_t br, real *S, real *P, real *mx, acc *l) {
   const int64_t ld = h->ld, dh = h->dh;
   const real tau = (real)h->tau;
   for (int64_t r = 0; r < br; r++) {
-    mx[r] = -INFINITY;
+    mx[r] = ROW_MAX0;
     l[r] = 0;
     memset(o + (i0 + r) * ld, 0, (size_t)dh * sizeof(real));
   }
@@ -67,29 +134,20 @@ static void forward_rows(const fa_head *h, const real *q, const real *k,
     FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, tau,
             q + i0 * ld, ld, k + j0 * ld, ld, 0, S, BC);
     for (int64_t r = 0; r < br; r++) {
-      real *s = S + r * BC;
+      real *pr = P + r * BC;
       int64_t nc = visible(h, i0 + r, j0, bc);
       if (nc == 0) { /* the whole tile row is masked: contributes nothing */
-        memset(s, 0, (size_t)bc * sizeof(real));
+        memset(pr, 0, (size_t)bc * sizeof(real));
         continue;
       }
-      real m_new = row_max(s, nc);
-      if (mx[r] > m_new) m_new = mx[r];
-      real sum = exp_row(s, nc, bc, m_new);
-      real scale = FA_EXP(mx[r] - m_new); /* 0 on the first tile */
-      l[r] = l[r] * scale + sum;
-      mx[r] = m_new;
-      if (scale != 1) {
-        real *oi = o + (i0 + r) * ld;
-        for (int64_t c = 0; c < dh; c++) oi[c] *= scale;
-      }
+      real scale = softmax_tile_row(S + r * BC, pr, nc, bc, &mx[r], &l[r]);
+      if (scale != 1) scale_row(o + (i0 + r) * ld, dh, scale); /* 0 on the first tile */
     }
-    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, br, dh, bc, 1, S, BC,
+    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, br, dh, bc, 1, P, BC,
             u + j0 * ld, ld, 1, o + i0 * ld, ld);
   }
   for (int64_t r = 0; r < br; r++) {
-    real inv = (real)(1 / l[r]), *oi = o + (i0 + r) * ld;
-    for (int64_t c = 0; c < dh; c++) oi[c] *= inv;
+    scale_row(o + (i0 + r) * ld, dh, (real)(1 / l[r]));
     saved[i0 + r] = mx[r] + (real)log(l[r]);
   }
 }
@@ -106,7 +164,7 @@ static int exact_forward(const fa_head *h, const fa_head_params *p,
   (void)p;
   const int64_t n = h->n, nb = (n + BR - 1) / BR;
   const int T = threads_for(nb);
-  real *S = malloc((size_t)T * (BR * BC + BR) * sizeof(real));
+  real *S = malloc((size_t)T * (2 * BR * BC + BR) * sizeof(real));
   acc *L = malloc((size_t)T * BR * sizeof(acc));
   if (!S || !L) {
     free(S);
@@ -116,11 +174,12 @@ static int exact_forward(const fa_head *h, const fa_head_params *p,
 #pragma omp parallel num_threads(T)
   {
     int t = omp_get_thread_num();
-    real *St = S + (size_t)t * (BR * BC + BR), *mx = St + BR * BC;
+    real *St = S + (size_t)t * (2 * BR * BC + BR), *mx = St + 2 * BR * BC;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t b = 0; b < nb; b++) {
       int64_t i0 = b * BR, br = n - i0 < BR ? n - i0 : BR;
-      forward_rows(h, q, k, u, o, saved, i0, br, St, mx, L + (size_t)t * BR);
+      forward_rows(h, q, k, u, o, saved, i0, br, St, St + BR * BC, mx,
+                   L + (size_t)t * BR);
     }
   }
   free(S);
@@ -130,11 +189,11 @@ static int exact_forward(const fa_head *h, const fa_head_params *p,
 
 /* Column tile j0 .. j0+bc-1 over every row block that sees it: dK_j and dU_j
  * complete; its part of dQ added into dqa (row stride ldq). lse: saved
- * log-sum-exp, r: <O_i, G_i>. S, D: BR x BC scratch. */
+ * log-sum-exp, r: <O_i, G_i>. S (scores, then dP and dS), P: BR x BC scratch. */
 static void backward_cols(const fa_head *h, const real *q, const real *k,
                           const real *u, const real *g, const real *lse,
                           const real *r, real *dqa, int64_t ldq, real *dk,
-                          real *du, int64_t j0, int64_t bc, real *S, real *D) {
+                          real *du, int64_t j0, int64_t bc, real *S, real *P) {
   const int64_t n = h->n, ld = h->ld, dh = h->dh;
   const real tau = (real)h->tau;
   for (int64_t c = 0; c < bc; c++) {
@@ -148,15 +207,16 @@ static void backward_cols(const fa_head *h, const real *q, const real *k,
     FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, tau,
             q + i0 * ld, ld, k + j0 * ld, ld, 0, S, BC);
     for (int64_t rr = 0; rr < br; rr++)
-      exp_row(S + rr * BC, visible(h, i0 + rr, j0, bc), bc, lse[i0 + rr]);
+      exp_row(S + rr * BC, P + rr * BC, visible(h, i0 + rr, j0, bc), bc, lse[i0 + rr]);
     /* dU_j += P^T G_i */
-    FA_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, bc, dh, br, 1, S, BC,
+    FA_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, bc, dh, br, 1, P, BC,
             g + i0 * ld, ld, 1, du + j0 * ld, ld);
-    /* dS = P o (G_i U_j^T - r) */
+    /* dS = P o (G_i U_j^T - r), in S */
+    real *D = S;
     FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, 1,
             g + i0 * ld, ld, u + j0 * ld, ld, 0, D, BC);
     for (int64_t rr = 0; rr < br; rr++)
-      ds_row(D + rr * BC, S + rr * BC, bc, r[i0 + rr]);
+      ds_row(D + rr * BC, P + rr * BC, bc, r[i0 + rr]);
     /* Row 0 of a causal head (every row when n = 1) sees one key: F_0 = e_0
      * and dS_0 = dP_00 - r_0 = 0 exactly, but the two are rounded apart.
      * Exact zeros there make dQ, dK (and dWq, dWk) exactly 0 for n = 1. */
@@ -189,9 +249,7 @@ static int exact_backward(const fa_head *h, const fa_head_params *p,
   }
   /* r_i = <O_i, G_i> (= rowsum(F o (G U^T))) */
   for (int64_t i = 0; i < n; i++) {
-    acc s = 0;
-    for (int64_t c = 0; c < dh; c++) s += (acc)o[i * ld + c] * g[i * ld + c];
-    r[i] = (real)s;
+    r[i] = (real)dot_row(o + i * ld, g + i * ld, dh);
     memset(dq + i * ld, 0, (size_t)dh * sizeof(real));
   }
   /* static cyclic schedule: which thread adds which tile's dQ part into
@@ -213,8 +271,7 @@ static int exact_backward(const fa_head *h, const fa_head_params *p,
 #pragma omp parallel for num_threads(T) schedule(static)
     for (int64_t i = 0; i < n; i++)
       for (int t = 1; t < T; t++)
-        for (int64_t c = 0; c < dh; c++)
-          dq[i * ld + c] += dqt[((size_t)(t - 1) * n + i) * dh + c];
+        add_row(dqt + ((size_t)(t - 1) * n + i) * dh, dq + i * ld, dh);
   }
   free(r);
   free(S);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../src/config.h"
+#include "kern/kern.h"
 #include "model.h"
 #include "real.h"
 
@@ -158,18 +159,67 @@ static void gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, real alpha,
   }
 }
 
+/* The reductions and row updates below are, in double, calls of the proved kernels of
+ * fast/kern (proofs/REPORT.md); in float (exact32) the same operations as plain loops, with
+ * their sums in double. */
+
 /* Y <- Y + 1 b^T (b: cols) */
 static void add_bias(int64_t rows, int64_t cols, const real *b, real *y) {
 #pragma omp parallel for if (rows * cols > SPLIT_WORK) schedule(static)
-  for (int64_t i = 0; i < rows; i++)
+  for (int64_t i = 0; i < rows; i++) {
+#if FA_REAL_BITS == 64
+    kern_axpy(cols, 1.0, b, y + i * cols);
+#else
     for (int64_t j = 0; j < cols; j++) y[i * cols + j] += b[j];
+#endif
+  }
 }
 
 /* db <- dY^T 1 (column sums, accumulated) */
 static void col_sums(int64_t rows, int64_t cols, const real *dy, acc *db) {
+#if FA_REAL_BITS == 64
+#pragma omp parallel for if (rows * cols > SPLIT_WORK) schedule(static)
+  for (int64_t j = 0; j < cols; j++) db[j] = kern_row_sum(rows, dy + j, cols);
+#else
   for (int64_t j = 0; j < cols; j++) db[j] = 0;
   for (int64_t i = 0; i < rows; i++)
     for (int64_t j = 0; j < cols; j++) db[j] += dy[i * cols + j];
+#endif
+}
+
+/* (mean, var) of a row of d: layernorm's about the mean, rmsnorm's about 0 (mean = 0) */
+static void row_stats(ar_norm kind, int64_t d, const real *xi, acc *mean, acc *var) {
+#if FA_REAL_BITS == 64
+  if (kind == AR_NORM_LAYER) {
+    kern_mean_var(d, xi, 1, mean, var);
+  } else {
+    *mean = 0;
+    *var = kern_var_about(d, xi, 1, 0.0);
+  }
+#else
+  acc mu = 0, v = 0;
+  if (kind == AR_NORM_LAYER) {
+    for (int64_t k = 0; k < d; k++) mu += xi[k];
+    mu /= (acc)d;
+  }
+  for (int64_t k = 0; k < d; k++) {
+    acc dv = (acc)xi[k] - mu;
+    v += dv * dv;
+  }
+  *mean = mu;
+  *var = v / (acc)d;
+#endif
+}
+
+/* sum_k x_k y_k over n entries, accumulated in double */
+static acc dot_acc(int64_t n, const real *x, const real *y) {
+#if FA_REAL_BITS == 64
+  return kern_dot(n, x, 1, y, 1);
+#else
+  acc s = 0;
+  for (int64_t k = 0; k < n; k++) s += (acc)x[k] * y[k];
+  return s;
+#endif
 }
 
 /* ---- norms (sections 3, 4) ---- */
@@ -182,16 +232,8 @@ static void norm_forward(ar_norm kind, int64_t n, int64_t d, double eps,
 #pragma omp parallel for if (n * d > SPLIT_WORK) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     const real *xi = x + i * d;
-    acc mean = 0, var = 0;
-    if (kind == AR_NORM_LAYER) {
-      for (int64_t k = 0; k < d; k++) mean += xi[k];
-      mean /= (acc)d;
-    }
-    for (int64_t k = 0; k < d; k++) {
-      acc dv = (acc)xi[k] - mean;
-      var += dv * dv;
-    }
-    var /= (acc)d;
+    acc mean, var;
+    row_stats(kind, d, xi, &mean, &var);
     mu[i] = (real)mean;
     rs[i] = (real)(1 / sqrt(var + eps));
     for (int64_t k = 0; k < d; k++) {
@@ -549,8 +591,7 @@ static int loss_forward(buffers *b, const int64_t *labels, acc *loss) {
     *loss = s / 2;
     return 0;
   case AR_LOSS_LINEAR:
-    for (int64_t i = 0; i < nd; i++) s += (acc)x[i] * b->cotangent[i];
-    *loss = s;
+    *loss = dot_acc(nd, x, b->cotangent);
     return 0;
   case AR_LOSS_XENT:
     break;
@@ -559,19 +600,45 @@ static int loss_forward(buffers *b, const int64_t *labels, acc *loss) {
   if (!row) return 1;
   real *lg = b->probs;
   gemm(0, 0, n, V, d, 1, x, d, b->unembed, V, 0, lg, V);
-#pragma omp parallel for if (n * V > SPLIT_WORK) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    real *li = lg + i * V, mx = li[0], ly = li[labels[i]];
-    for (int64_t j = 1; j < V; j++) mx = li[j] > mx ? li[j] : mx;
-    acc se = 0;
-    for (int64_t j = 0; j < V; j++) {
-      li[j] = exp(li[j] - mx);
-      se += li[j];
+  int oom = 0;
+#pragma omp parallel if (n * V > SPLIT_WORK)
+  {
+#if FA_REAL_BITS == 64
+    real *e = malloc((size_t)V * sizeof *e); /* the row's exponentials */
+    if (!e) {
+#pragma omp atomic write
+      oom = 1;
     }
-    /* lse - Lg_y = (mx - Lg_y) + log(se): no cancellation when the label
-     * holds the largest logit (se near 1, the loss near 0) */
-    row[i] = (acc)(mx - ly) + log(se);
-    for (int64_t j = 0; j < V; j++) li[j] = (real)(li[j] / se);
+#endif
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      real *li = lg + i * V, ly = li[labels[i]];
+#if FA_REAL_BITS == 64
+      if (!e) continue;
+      real mx = KERN_SOFTMAX_M0;
+      acc se = 0;
+      kern_online_softmax_update(V, li, e, &mx, &se); /* one tile: the whole row */
+#else
+      real mx = li[0], *e = li;
+      for (int64_t j = 1; j < V; j++) mx = li[j] > mx ? li[j] : mx;
+      acc se = 0;
+      for (int64_t j = 0; j < V; j++) {
+        li[j] = exp(li[j] - mx);
+        se += li[j];
+      }
+#endif
+      /* lse - Lg_y = (mx - Lg_y) + log(se): no cancellation when the label
+       * holds the largest logit (se near 1, the loss near 0) */
+      row[i] = (acc)(mx - ly) + log(se);
+      for (int64_t j = 0; j < V; j++) li[j] = (real)(e[j] / se);
+    }
+#if FA_REAL_BITS == 64
+    free(e);
+#endif
+  }
+  if (oom) {
+    free(row);
+    return 1;
   }
   for (int64_t i = 0; i < n; i++) s += row[i];
   free(row);

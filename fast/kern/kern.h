@@ -154,31 +154,57 @@ void kern_prefix_sum(int64_t n, double *x, int64_t inc);
  * contract admits, and exp(KERN_SOFTMAX_M0 - m') clamps to 0. */
 #define KERN_SOFTMAX_M0 (-0x1p998)
 
+/* p_j <- exp(x_j - m) for j < n, where every x_j <= m (the tile's scores against their row's
+ * max or log-sum-exp): each within 2^-43 relative + 2^-1000, in [0, 1] (exp_term). */
+/*@ requires 0 <= n && rd_range(x, 1, n) && \valid(p + (0 .. n - 1));
+    requires \separated(x + (0 .. n - 1), p + (0 .. n - 1));
+    requires fin: \is_finite(m) && \abs(m) <= 0x1p998;
+    requires \forall integer j; 0 <= j < n ==> \abs(x[j]) <= 0x1p998 && x[j] <= m;
+    assigns p[0 .. n - 1];
+    ensures fin: finite_range(p, 1, n);
+    ensures p: \forall integer j; 0 <= j < n ==> exp_term(p[j], x[j], m);
+*/
+void kern_exp_shift(int64_t n, const double *x, double m, double *p);
+
+/* p_j <- exp(x_j - m) as kern_exp_shift, and res <- sum_j p_j, summed in four interleaved
+ * lanes and a tail: relative error 2^-43 + 2 (n+3) u against sexp = sum_j exp(x_j - m), plus
+ * 20 (n+1) (2^-1000 + eta). */
+/*@ requires 0 <= n && (n + 1) * fp_u <= 0x1p-3 && rd_range(x, 1, n) && \valid(p + (0 .. n - 1));
+    requires \separated(x + (0 .. n - 1), p + (0 .. n - 1));
+    requires fin: \is_finite(m) && \abs(m) <= 0x1p998;
+    requires \forall integer j; 0 <= j < n ==> \abs(x[j]) <= 0x1p998 && x[j] <= m;
+    assigns p[0 .. n - 1];
+    ensures fin: \is_finite(\result) && finite_range(p, 1, n);
+    ensures p: \forall integer j; 0 <= j < n ==> exp_term(p[j], x[j], m);
+    ensures sum: 0 <= sexp{Old}(x, n, m) && \abs(\result - sexp{Old}(x, n, m))
+      <= (exp_e + 2 * (n + 3) * fp_u) * sexp{Old}(x, n, m) + 20 * (n + 1) * (exp_z + fp_eta);
+    ensures small: 0 <= \result <= 4 * n + 1;
+*/
+double kern_exp_shift_sum(int64_t n, const double *x, double m, double *p);
+
 /* One tile of the online softmax of a row. s[0..n) holds the row's scores for this tile and
  * (*m, *l) the running state of its earlier tiles (proofs/softmax.acsl). Sets
- *   m' = max(m, s_0, ..., s_{n-1}),  s_j <- exp(s_j - m'),  l' = l exp(m - m') + sum_j s_j,
+ *   m' = max(m, s_0, ..., s_{n-1}),  p_j <- exp(s_j - m'),  l' = l exp(m - m') + sum_j p_j,
  * and returns alpha = exp(m - m'), by which the caller rescales its running output
- * (O' = alpha O + P V). Errors: each exponential 2^-43 relative + 2^-1000; l' as a sum of
- * n+1 such terms (acc_k/acc_n with c = 2^-43 + 2u, e = (2l+1) 2^-1000). */
+ * (O' = alpha O + P V). Errors: each exponential 2^-43 relative + 2^-1000; l' relative
+ * 2^-43 + 2 (n+4) u, plus 4 l 2^-1000 + 40 (n+2) (2^-1000 + eta). */
 /*@ requires n >= 0 && (n + 1) * fp_u <= 0x1p-3;
-    requires \valid(s + (0 .. n - 1)) && \valid(m) && \valid(l);
-    requires \separated(s + (0 .. n - 1), m, l) && \separated(m, l);
-    requires fin: finite_range(s, 1, n) && \is_finite(*m) && \is_finite(*l);
+    requires rd_range(s, 1, n) && \valid(p + (0 .. n - 1)) && \valid(m) && \valid(l);
+    requires \separated(s + (0 .. n - 1), p + (0 .. n - 1), m, l) && \separated(m, l);
+    requires fin: \is_finite(*m) && \is_finite(*l);
     requires \forall integer j; 0 <= j < n ==> \abs(s[j]) <= 0x1p998;
     requires \abs(*m) <= 0x1p998 && 0 <= *l <= 0x1p900;
-    assigns s[0 .. n - 1], *m, *l;
-    ensures fin: \is_finite(\result) && \is_finite(*m) && \is_finite(*l) && finite_range(s, 1, n);
+    assigns p[0 .. n - 1], *m, *l;
+    ensures fin: \is_finite(\result) && \is_finite(*m) && \is_finite(*l) && finite_range(p, 1, n);
     ensures max: *m == mrun{Old}(s, n, \old(*m));
-    ensures p: \forall integer j; 0 <= j < n ==> 0 <= s[j] <= 1 &&
-      \abs(s[j] - \exp(\old(s[j]) - *m)) <= exp_e * \exp(\old(s[j]) - *m) + exp_z;
+    ensures p: \forall integer j; 0 <= j < n ==> exp_term(p[j], s[j], *m);
     ensures alpha: 0 <= \result <= 1 &&
       \abs(\result - \exp(\old(*m) - *m)) <= exp_e * \exp(\old(*m) - *m) + exp_z;
     ensures l: \abs(*l - (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m)))
-      <= acc_k(n + 1, exp_e + 2 * fp_u) * (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m))
-         + acc_n(n + 1, (2 * \old(*l) + 1) * exp_z);
-    ensures bound: acc_k(n + 1, exp_e + 2 * fp_u) <= exp_e + 2 * fp_u + 2 * (n + 1) * fp_u;
+      <= (exp_e + 2 * (n + 4) * fp_u) * (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m))
+         + (4 * \old(*l) * exp_z + 40 * (n + 2) * (exp_z + fp_eta));
 */
-double kern_online_softmax_update(int64_t n, double *s, double *m, double *l);
+double kern_online_softmax_update(int64_t n, const double *s, double *p, double *m, double *l);
 
 /* The largest degree kern_binom accepts. */
 #define KERN_BINOM_GMAX 64

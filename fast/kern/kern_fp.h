@@ -122,26 +122,39 @@ static inline double kern_fsqdiff(double x, double c) {
 static inline int kern_flt(double a, double b) { return a < b; }
 
 #ifdef __FRAMAC__
-/* glibc's exp on the range kern_fexpdiff calls it with. The contract is an ASSUMPTION about
- * libm (proofs/README.md): finite, positive, and errno untouched (glibc sets errno only on
- * overflow and underflow, which cannot happen on [-700, 0]). Frama-C's own libc contract
- * for exp declares errno assigned for every argument. */
+/* The exponential kern_fexpdiff calls, fa_exp64 of fast/vexp.h, on the range it is called with.
+ * The contract is an ASSUMPTION (proofs/README.md, A3): finite and positive on [-700, 0]; its
+ * accuracy (within 2 ulps, tests/fast/t_fast_vexp.c against long double over the whole range)
+ * enters only kern_fexpdiff's admitted bound. */
 /*@ requires -700 <= x <= 0;
     assigns \nothing;
     ensures fin: \is_finite(\result);
     ensures pos: 0 < \result;
 */
-double kern_libm_exp(double x);
-#define KERN_EXP kern_libm_exp
+double kern_exp_assumed(double x);
+#define KERN_EXP kern_exp_assumed
+#define KERN_VECTOR_CLONES
 #else
-#define KERN_EXP exp
+/* fa_exp64 rather than libm's exp: branch-free, so the kernels' loops of exponentials
+ * vectorize (a libm call per score would cost as much as the tile's matrix products). */
+#include "fast/vexp.h"
+#define KERN_EXP fa_exp64
+/* Kernels that run once per row of a tile are compiled for AVX-512 and AVX2 too, picked at
+ * run time (the build targets baseline x86-64). Still without contraction (-ffp-contract=off
+ * holds for every clone). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KERN_VECTOR_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define KERN_VECTOR_CLONES
+#endif
 #endif
 
 /* res <- exp(x - m) for x <= m, 0 when rnd(x - m) < -700 (then e^(x-m) < 2^-1009). The
  * accuracy of this step is ADMITTED: |res - e^(x-m)| <= 2^-43 e^(x-m) + 2^-1000, and res <= 1.
  * Derivation (proofs/README.md): d = rnd(x - m) has |d - (x-m)| <= 2^-53 |x-m| <= 701 2^-53
- * when not clamped (rnd_rel.g); glibc's exp is accurate to < 1 ulp (relative 2^-52), monotone,
- * exp(0) = 1; so exp(d) = e^(x-m) (1 + r) with |r| <= 2^-52 + 702 2^-53 < 2^-43. Clamped:
+ * when not clamped (rnd_rel.g); fa_exp64 is within 2 ulps (relative 2^-51) and at most 1 on
+ * d <= 0; so exp(d) = e^(x-m) (1 + r) with |r| <= 2^-51 + 702 2^-53 < 2^-43. Clamped:
  * x - m < -699.9 and e^(x-m) < 2^-1009. tests/proofs/t-kern.c checks the bound against MPFR. */
 /*@ requires fin: \is_finite(x) && \is_finite(m);
     requires big: x <= m && \abs(x) <= 0x1p998 && \abs(m) <= 0x1p998;
@@ -154,9 +167,11 @@ double kern_libm_exp(double x);
 static inline double kern_fexpdiff(double x, double m) {
   double d = kern_fsub(x, m);
   //@ assert d_le: d <= 0;
-  if (kern_flt(d, -700.0))
-    return 0.0;
-  return KERN_EXP(d);
+  /* branch-free (selects, exp computed either way), so that loops of it vectorize without
+   * speculating floating-point operations */
+  int clamp = kern_flt(d, -700.0);
+  double e = KERN_EXP(clamp ? -700.0 : d);
+  return clamp ? 0.0 : e;
 }
 
 #endif

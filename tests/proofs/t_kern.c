@@ -298,13 +298,14 @@ static void test_softmax(void) {
     int64_t len = 1 + (int64_t)(t_rand(&rng) % 400), tile = 1 + (int64_t)(t_rand(&rng) % 64);
     double spread = trial % 4 == 0 ? 800 : 30;
     double *s = malloc(sizeof(double) * (size_t)len), *s0 = malloc(sizeof(double) * (size_t)len);
+    double *p = malloc(sizeof(double) * (size_t)len);
     for (int64_t j = 0; j < len; j++)
       s0[j] = s[j] = spread * (2 * t_uniform(&rng) - 1) + (trial % 5 == 0 ? 1e6 : 0);
     double m = KERN_SOFTMAX_M0, l = 0;
     for (int64_t at = 0; at < len; at += tile) {
       int64_t nt = at + tile <= len ? tile : len - at;
       double m0 = m, l0 = l;
-      double alpha = kern_online_softmax_update(nt, s + at, &m, &l);
+      double alpha = kern_online_softmax_update(nt, s + at, p + at, &m, &l);
       double mx = m0;
       for (int64_t j = 0; j < nt; j++) mx = s0[at + j] > mx ? s0[at + j] : mx;
       CHECK(m == mx, "softmax max");
@@ -323,11 +324,14 @@ static void test_softmax(void) {
         mpfr_add(L, L, e, MPFR_RNDN);
         mpfr_mul_d(b, e, 0x1p-43, MPFR_RNDN);
         mpfr_add_d(b, b, 0x1p-1000, MPFR_RNDN);
-        CHECK(s[at + j] >= 0 && s[at + j] <= 1 && within(s[at + j], e, b, "p", at + j),
+        CHECK(s[at + j] == s0[at + j], "softmax scores untouched");
+        CHECK(p[at + j] >= 0 && p[at + j] <= 1 && within(p[at + j], e, b, "p", at + j),
               "softmax p");
       }
-      /* l: acc_k(nt+1, 2^-43 + 2u) L + acc_n(nt+1, (2 l0 + 1) 2^-1000) */
-      acc_bound(b, nt + 1, 0x1p-43 + 2 * U, (2 * l0 + 1) * 0x1p-1000, L);
+      /* l: (2^-43 + 2 (nt+4) u) L + 4 l0 2^-1000 + 40 (nt+2) (2^-1000 + eta) */
+      mpfr_mul_d(b, L, 0x1p-43 + 2.0 * (double)(nt + 4) * U, MPFR_RNDU);
+      mpfr_add_d(b, b, 4 * l0 * 0x1p-1000 + 40.0 * (double)(nt + 2) * (0x1p-1000 + 0x1p-1074),
+                 MPFR_RNDU);
       CHECK(within(l, L, b, "l", at), "softmax l, tile at %lld", (long long)at);
     }
     /* the whole row: l against sum_j exp(s_j - max) */
@@ -343,6 +347,7 @@ static void test_softmax(void) {
           (long long)((len + tile - 1) / tile), (long long)tile);
     free(s);
     free(s0);
+    free(p);
   }
   mpfr_clears(e, b, L, tot, (mpfr_ptr)0);
 }
