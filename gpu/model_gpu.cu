@@ -272,8 +272,9 @@ static bool col_sums(model<T> *b, int64_t rows, int64_t cols, const T *dy,
 template <class T>
 static bool norm_forward(model<T> *b, const T *x, const T *gw, const T *gb,
                          T *y, T *mu, T *rs) {
+  const int nt = mk_row_threads(b->d);
   return gpu_launched(gpu_launch(mk_norm_forward<T>, dim3((unsigned)b->n),
-                                 dim3(MK_NT), MK_NT * sizeof(double),
+                                 dim3(nt), nt * sizeof(double),
                                  b->cfg.norm == AR_NORM_LAYER, b->d,
                                  b->cfg.norm_eps, x, gw, gb, y, mu, rs),
                       "mk_norm_forward");
@@ -285,8 +286,9 @@ static bool norm_backward(model<T> *b, const T *x, const T *gw, const T *mu,
                           const T *rs, const T *dy, T *dx, int accumulate,
                           double *dgw, double *dgb) {
   const int64_t n = b->n, d = b->d;
+  const int nt = mk_row_threads(d);
   return gpu_launched(gpu_launch(mk_norm_backward<T>, dim3((unsigned)n),
-                                 dim3(MK_NT), MK_NT * sizeof(double),
+                                 dim3(nt), nt * sizeof(double),
                                  b->cfg.norm == AR_NORM_LAYER, d, x, gw, mu, rs,
                                  dy, dx, accumulate),
                       "mk_norm_backward") &&
@@ -628,8 +630,9 @@ static int loss_forward(model<T> *b, double *loss) {
     return 0;
   }
   TRY(gemm<T>(0, 0, n, V, d, 1, x, d, b->unembed, V, 0, b->probs, V));
+  const int nt = mk_row_threads(V);
   TRY(gpu_launched(gpu_launch(mk_softmax_rows<T>, dim3((unsigned)n),
-                              dim3(MK_NT), MK_NT * sizeof(double), V,
+                              dim3(nt), nt * sizeof(double), V,
                               b->labels, b->probs, b->red),
                    "mk_softmax_rows"));
   std::vector<double> row((size_t)n);
@@ -669,8 +672,9 @@ static int loss_backward(model<T> *b, grads<T> *g, ar_tensorset *out,
   }
   T *dlg = take(b, n * V);
   TRY(dlg);
-  TRY(gpu_launched(gpu_launch(mk_xent_grad<T>, dim3((unsigned)n), dim3(MK_NT),
-                              MK_NT * sizeof(double), n, V, b->labels,
+  const int nt = mk_row_threads(V);
+  TRY(gpu_launched(gpu_launch(mk_xent_grad<T>, dim3((unsigned)n), dim3(nt),
+                              nt * sizeof(double), n, V, b->labels,
                               b->probs, dlg),
                    "mk_xent_grad"));
   TRY(gemm<T>(1, 0, d, V, n, 1, x, d, dlg, V, 0, g->dw, V));

@@ -1,8 +1,8 @@
 /* The device model's elementwise, bias, norm and reduction kernels
  * (model_gpu.cu), each mirroring a function of fast/model_impl.h at the
  * working type T (double or float) with its reductions accumulated in double
- * as there. Row kernels take one CUDA block of MK_NT threads per row and
- * reduce in a fixed tree (the same result on every run); column sums go
+ * as there. Row kernels take one CUDA block per row (mk_row_threads
+ * threads) and reduce in a fixed tree (the same result on every run); column sums go
  * through per-chunk partials summed in chunk order. Header-only (templates),
  * included by model_gpu.cu. */
 #ifndef ATTNREF_GPU_MODEL_KERN_CUH
@@ -14,7 +14,7 @@ extern "C" {
 #include "../src/config.h"
 }
 
-#define MK_NT 128   /* threads per block */
+#define MK_NT 128   /* threads per block (at most, for the row kernels) */
 #define MK_CHUNKS 128 /* row chunks of the column sums */
 
 __device__ __forceinline__ double gerf(double x) { return erf(x); }
@@ -25,12 +25,22 @@ static inline unsigned mk_blocks(int64_t count, int per) {
   return (unsigned)((count + per - 1) / per);
 }
 
-/* every thread <- the sum of v over the block (tree in sh, MK_NT doubles) */
+/* threads of a row kernel for rows of `len`: the power of 2 >= len within
+ * 32 .. MK_NT (short rows leave no threads idle, and the emulation runs
+ * fewer fibers) */
+static inline int mk_row_threads(int64_t len) {
+  int t = 32;
+  while (t < MK_NT && t < len) t *= 2;
+  return t;
+}
+
+/* every thread <- the sum of v over the block (blockDim.x a power of 2;
+ * tree in sh, blockDim.x doubles) */
 __device__ __forceinline__ double mk_block_sum(double v, double *sh) {
   const int t = (int)threadIdx.x;
   sh[t] = v;
   __syncthreads();
-  for (int s = MK_NT / 2; s > 0; s >>= 1) {
+  for (int s = (int)blockDim.x / 2; s > 0; s >>= 1) {
     if (t < s) sh[t] += sh[t + s];
     __syncthreads();
   }
@@ -44,7 +54,7 @@ __device__ __forceinline__ double mk_block_max(double v, double *sh) {
   const int t = (int)threadIdx.x;
   sh[t] = v;
   __syncthreads();
-  for (int s = MK_NT / 2; s > 0; s >>= 1) {
+  for (int s = (int)blockDim.x / 2; s > 0; s >>= 1) {
     if (t < s && sh[t + s] > sh[t]) sh[t] = sh[t + s];
     __syncthreads();
   }
@@ -156,23 +166,23 @@ __global__ void mk_norm_forward(int layer, int64_t d, double eps,
                                 T *__restrict__ mu, T *__restrict__ rs) {
   double *sh = GPU_DYN_SMEM(double);
   const int64_t i = blockIdx.x;
-  const int t = (int)threadIdx.x;
+  const int t = (int)threadIdx.x, nt = (int)blockDim.x;
   const T *xi = x + i * d;
   double mean = 0;
   if (layer) {
     double s = 0;
-    for (int64_t k = t; k < d; k += MK_NT) s += xi[k];
+    for (int64_t k = t; k < d; k += nt) s += xi[k];
     mean = mk_block_sum(s, sh) / (double)d;
   }
   double v = 0;
-  for (int64_t k = t; k < d; k += MK_NT) {
+  for (int64_t k = t; k < d; k += nt) {
     const double dv = (double)xi[k] - mean;
     v += dv * dv;
   }
   const double var = mk_block_sum(v, sh) / (double)d;
   const T m = (T)mean, r = (T)(1 / gsqrt(var + eps));
   if (t == 0) mu[i] = m, rs[i] = r;
-  for (int64_t k = t; k < d; k += MK_NT) {
+  for (int64_t k = t; k < d; k += nt) {
     const T xh = (xi[k] - m) * r;
     y[i * d + k] = xh * gw[k] + (gb ? gb[k] : T(0));
   }
@@ -189,11 +199,11 @@ __global__ void mk_norm_backward(int layer, int64_t d, const T *__restrict__ x,
                                  int accumulate) {
   double *sh = GPU_DYN_SMEM(double);
   const int64_t i = blockIdx.x;
-  const int t = (int)threadIdx.x;
+  const int t = (int)threadIdx.x, nt = (int)blockDim.x;
   const T *xi = x + i * d, *dyi = dy + i * d;
   const T m = mu[i], r = rs[i];
   double mg = 0, mgx = 0;
-  for (int64_t k = t; k < d; k += MK_NT) {
+  for (int64_t k = t; k < d; k += nt) {
     const T g = dyi[k] * gw[k], xh = (xi[k] - m) * r;
     mg += g;
     mgx += (double)g * xh;
@@ -202,7 +212,7 @@ __global__ void mk_norm_backward(int layer, int64_t d, const T *__restrict__ x,
   mgx = mk_block_sum(mgx, sh);
   const T mgr = layer ? (T)(mg / (double)d) : T(0);
   const T mgxr = (T)(mgx / (double)d);
-  for (int64_t k = t; k < d; k += MK_NT) {
+  for (int64_t k = t; k < d; k += nt) {
     const T g = dyi[k] * gw[k], xh = (xi[k] - m) * r;
     const T v = r * (g - mgr - xh * mgxr);
     dx[i * d + k] = accumulate ? dx[i * d + k] + v : v;

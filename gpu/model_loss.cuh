@@ -34,20 +34,20 @@ __global__ void mk_softmax_rows(int64_t V, const int64_t *__restrict__ labels,
                                 T *__restrict__ lg, double *__restrict__ row) {
   double *sh = GPU_DYN_SMEM(double);
   const int64_t i = blockIdx.x;
-  const int t = (int)threadIdx.x;
+  const int t = (int)threadIdx.x, nt = (int)blockDim.x;
   T *li = lg + i * V;
   const T ly = li[labels[i]];
   T mx = li[0];
-  for (int64_t j = t; j < V; j += MK_NT) mx = li[j] > mx ? li[j] : mx;
+  for (int64_t j = t; j < V; j += nt) mx = li[j] > mx ? li[j] : mx;
   mx = (T)mk_block_max((double)mx, sh);
   double se = 0;
-  for (int64_t j = t; j < V; j += MK_NT) {
+  for (int64_t j = t; j < V; j += nt) {
     li[j] = gexp(li[j] - mx);
     se += li[j];
   }
   se = mk_block_sum(se, sh);
   if (t == 0) row[i] = (double)(mx - ly) + log(se);
-  for (int64_t j = t; j < V; j += MK_NT) li[j] = (T)(li[j] / se);
+  for (int64_t j = t; j < V; j += nt) li[j] = (T)(li[j] / se);
 }
 
 /* dLg_i <- P_i / n, the label's entry -(sum of the other P_ij) / n (no
@@ -58,10 +58,10 @@ __global__ void mk_xent_grad(int64_t n, int64_t V,
                              const T *__restrict__ p, T *__restrict__ dlg) {
   double *sh = GPU_DYN_SMEM(double);
   const int64_t i = blockIdx.x, y = labels[i];
-  const int t = (int)threadIdx.x;
+  const int t = (int)threadIdx.x, nt = (int)blockDim.x;
   const T *pi = p + i * V;
   double rest = 0;
-  for (int64_t j = t; j < V; j += MK_NT) {
+  for (int64_t j = t; j < V; j += nt) {
     dlg[i * V + j] = pi[j] / (T)n;
     if (j != y) rest += pi[j];
   }
