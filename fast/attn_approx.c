@@ -21,7 +21,6 @@
  * and cheaper (O(dh + g) instead of O(r)). */
 #include "attn_approx.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,16 +30,15 @@
 
 #include "../src/error.h"
 #include "features.h"
+#include "kern/kern.h"
+#include "kern/kern_approx.h"
 
 /* R <- |tau| * max_i |q_i| * max_j |k_j| */
 double fa_approx_radius(const fa_head *h, const double *q, const double *k) {
   double mq = 0, mk = 0;
   for (int64_t i = 0; i < h->n; i++) {
-    double sq = 0, sk = 0;
-    for (int64_t c = 0; c < h->dh; c++) {
-      sq += q[i * h->ld + c] * q[i * h->ld + c];
-      sk += k[i * h->ld + c] * k[i * h->ld + c];
-    }
+    const double *qi = q + i * h->ld, *ki = k + i * h->ld;
+    double sq = kern_dot(h->dh, qi, 1, qi, 1), sk = kern_dot(h->dh, ki, 1, ki, 1);
     if (sq > mq) mq = sq;
     if (sk > mk) mk = sk;
   }
@@ -116,25 +114,22 @@ static int ctx_init(ctx *c, const fa_head *h, const fa_head_params *p,
   return 0;
 }
 
-/* <x, y> over dh entries */
+/* <x, y> over dh entries (the proved kern_dot) */
 static double dot(const double *x, const double *y, int64_t dh) {
-  double s = 0;
-  for (int64_t c = 0; c < dh; c++) s += x[c] * y[c];
-  return s;
+  return kern_dot(dh, x, 1, y, 1);
 }
 
-/* S (r x w) += F^T V, F = feature rows of the block (bn x r), V (bn x w) */
+/* S (r x w) += F^T V, F = feature rows of the block (bn x r), V (bn x w): one
+ * cblas_dgemm behind the proved wrapper */
 static void state_add(const ctx *c, int64_t bn, const double *F,
                       const double *V, int64_t w, double *S) {
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)c->r, (int)w,
-              (int)bn, 1.0, F, (int)c->r, V, (int)w, 1.0, S, (int)w);
+  kern_state_add(c->r, w, bn, F, V, S);
 }
 
 /* Y (bn x w) <- F S */
 static void state_apply(const ctx *c, int64_t bn, const double *F,
                         const double *S, int64_t w, double *Y) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)bn, (int)w,
-              (int)c->r, 1.0, F, (int)c->r, S, (int)w, 0.0, Y, (int)w);
+  kern_state_apply(bn, w, c->r, F, S, Y);
 }
 
 /* ---- the block scan ----------------------------------------------------
@@ -209,13 +204,9 @@ static int scan(const ctx *c, const scan_ops *op, const void *a) {
   for (int t = 0; t < nt; t++) {
     double *St = S + t * r * w;
     if (!causal)
-      for (int64_t e = 0; e < r * w; e++) run[e] += St[e];
+      kern_axpy(r * w, 1.0, St, run); /* rnd(1 * x) = x: run += St */
     else
-      for (int64_t e = 0; e < r * w; e++) {
-        double x = St[e];
-        St[e] = run[e];
-        run[e] += x;
-      }
+      kern_excl_step(r * w, run, St);
   }
   /* pass 2 */
 #pragma omp parallel num_threads(nt)
@@ -284,8 +275,7 @@ static void fwd_diag(const ctx *c, const void *va, int64_t s, int64_t bn) {
     for (int64_t j = s; j <= i; j++) {
       double e = fa_poly_eval(&c->poly, c->h->tau * dot(a->q + i * ld, a->k + j * ld, dh));
       a->D[i] += e;
-      if (a->o)
-        for (int64_t x = 0; x < dh; x++) a->o[i * ld + x] += e * a->u[j * ld + x];
+      if (a->o) kern_axpy(dh, e, a->u + j * ld, a->o + i * ld);
     }
 }
 
@@ -297,8 +287,7 @@ static int forward_core(const ctx *c, fwd_args *a) {
   int rc = scan(c, &op, a);
   if (rc || !a->o) return rc;
 #pragma omp parallel for schedule(static) if (h->n * h->dh > 65536)
-  for (int64_t i = 0; i < h->n; i++)
-    for (int64_t x = 0; x < h->dh; x++) a->o[i * h->ld + x] /= a->D[i];
+  for (int64_t i = 0; i < h->n; i++) kern_vdiv(h->dh, a->D[i], a->o + i * h->ld);
   return 0;
 }
 
@@ -349,8 +338,7 @@ static void bwd_acc_k(const ctx *c, const void *va, int64_t s, int64_t bn,
   for (int64_t j = 0; j < bn; j++) {
     const double *uj = a->u + (s + j) * ld, *kj = a->k + (s + j) * ld;
     double *v = V + j * w;
-    for (int64_t b = 0; b < dh; b++)
-      for (int64_t e = 0; e < dh; e++) v[b * dh + e] = uj[b] * kj[e];
+    for (int64_t b = 0; b < dh; b++) kern_scopy(dh, uj[b], kj, v + b * dh);
     memcpy(v + dh * dh, kj, (size_t)dh * sizeof *v);
   }
   state_add(c, bn, F, V, w, Tk);
@@ -366,11 +354,9 @@ static void bwd_apply_q(const ctx *c, const void *va, int64_t s, int64_t bn,
   for (int64_t i = 0; i < bn; i++) {
     const double *gi = a->g + (s + i) * ld, *y = Y + i * w;
     double f = c->h->tau / a->D[s + i], ri = a->rr[s + i];
-    for (int64_t e = 0; e < dh; e++) {
-      double acc = -ri * y[dh * dh + e];
-      for (int64_t b = 0; b < dh; b++) acc += gi[b] * y[b * dh + e];
-      a->dq[(s + i) * ld + e] = f * acc;
-    }
+    /* sum_b g_ib Y_i[b,e]: gi against column e of Y_i (stride dh) */
+    for (int64_t e = 0; e < dh; e++)
+      a->dq[(s + i) * ld + e] = f * (kern_dot(dh, gi, 1, y + e, dh) - ri * y[dh * dh + e]);
   }
 }
 
@@ -387,7 +373,7 @@ static void bwd_diag_q(const ctx *c, const void *va, int64_t s, int64_t bn) {
       const double *kj = a->k + j * ld;
       double ds = fa_poly_eval(&c->poly, tau * dot(qi, kj, dh)) * wi *
                   (dot(gi, a->u + j * ld, dh) - a->rr[i]);
-      for (int64_t e = 0; e < dh; e++) a->dq[i * ld + e] += tau * ds * kj[e];
+      kern_axpy(dh, tau * ds, kj, a->dq + i * ld);
     }
   }
 }
@@ -402,12 +388,9 @@ static void bwd_acc_q(const ctx *c, const void *va, int64_t s, int64_t bn,
     const double *qi = a->q + (s + i) * ld, *gi = a->g + (s + i) * ld;
     double wi = 1 / a->D[s + i], wr = wi * a->rr[s + i];
     double *v = V + i * w;
-    for (int64_t b = 0; b < dh; b++)
-      for (int64_t e = 0; e < dh; e++) v[b * dh + e] = wi * gi[b] * qi[e];
-    for (int64_t e = 0; e < dh; e++) {
-      v[dh * dh + e] = wr * qi[e];
-      v[dh * dh + dh + e] = wi * gi[e];
-    }
+    for (int64_t b = 0; b < dh; b++) kern_scopy(dh, wi * gi[b], qi, v + b * dh);
+    kern_scopy(dh, wr, qi, v + dh * dh);
+    kern_scopy(dh, wi, gi, v + dh * dh + dh);
   }
   state_add(c, bn, F, V, w, Tq);
 }
@@ -422,12 +405,10 @@ static void bwd_apply_k(const ctx *c, const void *va, int64_t s, int64_t bn,
   state_apply(c, bn, F, Tq, w, Z);
   for (int64_t j = 0; j < bn; j++) {
     const double *uj = a->u + (s + j) * ld, *z = Z + j * w;
-    for (int64_t e = 0; e < dh; e++) {
-      double acc = -z[dh * dh + e];
-      for (int64_t b = 0; b < dh; b++) acc += uj[b] * z[b * dh + e];
-      a->dk[(s + j) * ld + e] = c->h->tau * acc;
-      a->du[(s + j) * ld + e] = z[dh * dh + dh + e];
-    }
+    /* sum_b u_jb Z_j[b,e]: uj against column e of Z_j (stride dh) */
+    for (int64_t e = 0; e < dh; e++)
+      a->dk[(s + j) * ld + e] = c->h->tau * (kern_dot(dh, uj, 1, z + e, dh) - z[dh * dh + e]);
+    memcpy(a->du + (s + j) * ld, z + dh * dh + dh, (size_t)dh * sizeof *z);
   }
 }
 
@@ -443,10 +424,8 @@ static void bwd_diag_k(const ctx *c, const void *va, int64_t s, int64_t bn) {
       const double *qi = a->q + i * ld, *gi = a->g + i * ld;
       double aw = fa_poly_eval(&c->poly, tau * dot(qi, kj, dh)) / a->D[i];
       double ds = aw * (dot(gi, uj, dh) - a->rr[i]);
-      for (int64_t e = 0; e < dh; e++) {
-        a->dk[j * ld + e] += tau * ds * qi[e];
-        a->du[j * ld + e] += aw * gi[e];
-      }
+      kern_axpy(dh, tau * ds, qi, a->dk + j * ld);
+      kern_axpy(dh, aw, gi, a->du + j * ld);
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "features.h"
 
+#include "kern/kern_approx.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,28 +76,28 @@ int fa_features_init(fa_features *f, int dh, const fa_poly *p, double tau) {
   return 0;
 }
 
-/* out[i, alpha] <- x_i^alpha, each monomial from its parent times one
- * coordinate: O(r) per row */
+/* o[alpha] <- xi^alpha, each monomial from its parent times one coordinate */
+static void psi_row(const fa_features *f, const double *xi, double *o) {
+  o[0] = 1;
+  for (int64_t a = 1; a < f->r; a++) o[a] = o[f->parent[a]] * xi[f->var[a]];
+}
+
+/* out[i, alpha] <- x_i^alpha: O(r) per row */
 void fa_features_psi(const fa_features *f, int64_t rows, const double *x,
                      int64_t ldx, double *out) {
   int64_t r = f->r;
 #pragma omp parallel for schedule(static) if (rows * r > 65536)
-  for (int64_t i = 0; i < rows; i++) {
-    const double *xi = x + i * ldx;
-    double *o = out + i * r;
-    o[0] = 1;
-    for (int64_t a = 1; a < r; a++) o[a] = o[f->parent[a]] * xi[f->var[a]];
-  }
+  for (int64_t i = 0; i < rows; i++) psi_row(f, x + i * ldx, out + i * r);
 }
 
-/* out[i, alpha] <- wq_alpha x_i^alpha */
+/* out[i, alpha] <- wq_alpha x_i^alpha (the weights by the proved kern_vmul, row by row while
+ * the row is in cache) */
 void fa_features_phi(const fa_features *f, int64_t rows, const double *x,
                      int64_t ldx, double *out) {
-  fa_features_psi(f, rows, x, ldx, out);
   int64_t r = f->r;
 #pragma omp parallel for schedule(static) if (rows * r > 65536)
   for (int64_t i = 0; i < rows; i++) {
-    double *o = out + i * r;
-    for (int64_t a = 0; a < r; a++) o[a] *= f->wq[a];
+    psi_row(f, x + i * ldx, out + i * r);
+    kern_vmul(r, f->wq, out + i * r);
   }
 }
