@@ -1,27 +1,11 @@
 /* The online softmax of attention tiles (flash-attention style): the exponentials of a row of
  * scores against a shift, their sum, and the update of a row's running (max, sum). The tiles
  * call these once per row and tile, so they are written to run fast: the max is an exact
- * (order-free) reduction, the exponentials a branch-free map into a separate array, and their
- * sum is kept in four interleaved lanes (four independent chains of additions, not one) plus a
+ * (order-free) reduction, the exponentials a branch-free map into a separate array
+ * (kern_exp.c), and their sum is kept in four interleaved lanes (four independent chains of additions, not one) plus a
  * tail, joined at the end. */
 #include "fast/kern/kern.h"
 #include "fast/kern/kern_fp.h"
-
-/* p_j <- exp(x_j - m) */
-KERN_VECTOR_CLONES
-void kern_exp_shift(int64_t n, const double *x, double m, double *p) {
-  /* x and p are apart (the contract says so): the map runs in vector lanes */
-#ifndef __FRAMAC__
-#pragma omp simd
-#endif
-  /*@ loop invariant 0 <= i <= n;
-      loop invariant fin: finite_range(p, 1, i);
-      loop invariant done: \forall integer j; 0 <= j < i ==> exp_term(p[j], x[j], m);
-      loop assigns i, p[0 .. n - 1];
-      loop variant n - i; */
-  for (int64_t i = 0; i < n; i++)
-    p[i] = kern_fexpdiff(kern_load(x, i, 1, n), m);
-}
 
 /* p_j <- exp(x_j - m); res <- p_0 + ... + p_{n-1}: lane j of four sums p[4t + j] for t < n/4,
  * a tail sums the rest, then ((lane0 + lane1) + (lane2 + lane3)) + tail */
