@@ -58,11 +58,14 @@ int fa_approx_poly(const fa_head_params *p, double R, fa_poly *out) {
                       p->degree, R);
 }
 
+/* the largest block: the diagonal blocks keep one row of b terms on the stack */
+#define FA_APPROX_BMAX 256
+
 /* b <- rows per block: large enough for dgemm to run well, small enough that
  * the b x r feature buffer stays near 32 MiB */
 int64_t fa_approx_block_rows(int64_t r, int64_t dh) {
   int64_t b = ((int64_t)1 << 22) / (r > 0 ? r : 1);
-  if (b > 256) b = 256;
+  if (b > FA_APPROX_BMAX) b = FA_APPROX_BMAX;
   if (b < 16) b = 16;
   return b;
 }
@@ -266,17 +269,44 @@ static void fwd_apply(const ctx *c, const void *va, int64_t s, int64_t bn,
   }
 }
 
+/* xt (dh x bn) <- rows s..s+bn-1 of x (stride ld), transposed: a diagonal block's
+ * columns, so that a row of its scores is dh contiguous axpys */
+static double *block_t(const double *x, int64_t ld, int64_t s, int64_t bn, int64_t dh) {
+  double *xt = malloc((size_t)(dh * bn) * sizeof *xt);
+  if (!xt) return NULL;
+  for (int64_t j = 0; j < bn; j++)
+    for (int64_t c = 0; c < dh; c++) xt[c * bn + j] = x[(s + j) * ld + c];
+  return xt;
+}
+
+/* out[t] <- <xi, y_{j0+t}>, t < m, with y's block transposed in yt (dh x bn); accumulated
+ * coordinate by coordinate by the proved kern_axpy, in the order of a left-to-right dot:
+ * the same roundings as kern_dot(dh, xi, 1, y_j, 1) */
+static void row_dots(const double *xi, const double *yt, int64_t bn, int64_t j0, int64_t m,
+                     int64_t dh, double *out) {
+  memset(out, 0, (size_t)m * sizeof *out);
+  for (int64_t c = 0; c < dh; c++) kern_axpy(m, xi[c], yt + c * bn + j0, out);
+}
+
 /* diagonal block: D~_i += sum_{s<=j<=i} A~_ij, O_i += sum A~_ij u_j, with
  * A~_ij = P(tau <q_i,k_j>) */
 static void fwd_diag(const ctx *c, const void *va, int64_t s, int64_t bn) {
   const fwd_args *a = va;
   int64_t dh = c->h->dh, ld = c->h->ld;
-  for (int64_t i = s; i < s + bn; i++)
-    for (int64_t j = s; j <= i; j++) {
-      double e = fa_poly_eval(&c->poly, c->h->tau * dot(a->q + i * ld, a->k + j * ld, dh));
-      a->D[i] += e;
-      if (a->o) kern_axpy(dh, e, a->u + j * ld, a->o + i * ld);
-    }
+  double e[FA_APPROX_BMAX]; /* A~_ij, j = s..i */
+  double *kt = block_t(a->k, ld, s, bn, dh);
+  for (int64_t i = s; i < s + bn; i++) {
+    int64_t m = i - s + 1;
+    if (kt)
+      row_dots(a->q + i * ld, kt, bn, 0, m, dh, e);
+    else /* out of memory: one dot at a time */
+      for (int64_t j = s; j <= i; j++) e[j - s] = dot(a->q + i * ld, a->k + j * ld, dh);
+    for (int64_t j = 0; j < m; j++) e[j] = fa_poly_eval(&c->poly, c->h->tau * e[j]);
+    a->D[i] += kern_row_sum(m, e, 1);
+    if (a->o) /* column x of U's rows s..i, stride ld */
+      for (int64_t x = 0; x < dh; x++) a->o[i * ld + x] += kern_dot(m, e, 1, a->u + s * ld + x, ld);
+  }
+  free(kt);
 }
 
 /* o (may be NULL), D (n) <- D~^-1 A~ U, A~ 1 */
@@ -366,16 +396,26 @@ static void bwd_diag_q(const ctx *c, const void *va, int64_t s, int64_t bn) {
   const bwd_args *a = va;
   int64_t dh = c->h->dh, ld = c->h->ld;
   double tau = c->h->tau;
+  double t[FA_APPROX_BMAX], sc[FA_APPROX_BMAX], gu[FA_APPROX_BMAX]; /* tau dS~_ij, <q_i,k_j>, <g_i,u_j> */
+  double *kt = block_t(a->k, ld, s, bn, dh), *ut = block_t(a->u, ld, s, bn, dh);
   for (int64_t i = s; i < s + bn; i++) {
     const double *qi = a->q + i * ld, *gi = a->g + i * ld;
     double wi = 1 / a->D[i];
-    for (int64_t j = s; j <= i; j++) {
-      const double *kj = a->k + j * ld;
-      double ds = fa_poly_eval(&c->poly, tau * dot(qi, kj, dh)) * wi *
-                  (dot(gi, a->u + j * ld, dh) - a->rr[i]);
-      kern_axpy(dh, tau * ds, kj, a->dq + i * ld);
+    int64_t m = i - s + 1;
+    if (kt && ut) {
+      row_dots(qi, kt, bn, 0, m, dh, sc);
+      row_dots(gi, ut, bn, 0, m, dh, gu);
+    } else
+      for (int64_t j = s; j <= i; j++)
+        sc[j - s] = dot(qi, a->k + j * ld, dh), gu[j - s] = dot(gi, a->u + j * ld, dh);
+    for (int64_t j = 0; j < m; j++) {
+      double ds = fa_poly_eval(&c->poly, tau * sc[j]) * wi * (gu[j] - a->rr[i]);
+      t[j] = tau * ds;
     }
+    for (int64_t e = 0; e < dh; e++) /* column e of K's rows s..i */
+      a->dq[i * ld + e] += kern_dot(i - s + 1, t, 1, a->k + s * ld + e, ld);
   }
+  free(kt), free(ut);
 }
 
 /* Tq += phi(Q_B)^T [w_i vec(g_i q_i^T), w_i rr_i q_i, w_i g_i] */
@@ -418,16 +458,29 @@ static void bwd_diag_k(const ctx *c, const void *va, int64_t s, int64_t bn) {
   const bwd_args *a = va;
   int64_t dh = c->h->dh, ld = c->h->ld;
   double tau = c->h->tau;
+  double t[FA_APPROX_BMAX], w[FA_APPROX_BMAX]; /* tau dS~_ij, A~_ij w_i, i = j..s+bn-1 */
+  double sc[FA_APPROX_BMAX], gu[FA_APPROX_BMAX]; /* <k_j,q_i>, <u_j,g_i> */
+  double *qt = block_t(a->q, ld, s, bn, dh), *gt = block_t(a->g, ld, s, bn, dh);
   for (int64_t j = s; j < s + bn; j++) {
     const double *kj = a->k + j * ld, *uj = a->u + j * ld;
+    int64_t m = s + bn - j;
+    if (qt && gt) {
+      row_dots(kj, qt, bn, j - s, m, dh, sc);
+      row_dots(uj, gt, bn, j - s, m, dh, gu);
+    } else
+      for (int64_t i = j; i < s + bn; i++)
+        sc[i - j] = dot(a->q + i * ld, kj, dh), gu[i - j] = dot(a->g + i * ld, uj, dh);
     for (int64_t i = j; i < s + bn; i++) {
-      const double *qi = a->q + i * ld, *gi = a->g + i * ld;
-      double aw = fa_poly_eval(&c->poly, tau * dot(qi, kj, dh)) / a->D[i];
-      double ds = aw * (dot(gi, uj, dh) - a->rr[i]);
-      kern_axpy(dh, tau * ds, qi, a->dk + j * ld);
-      kern_axpy(dh, aw, gi, a->du + j * ld);
+      double aw = fa_poly_eval(&c->poly, tau * sc[i - j]) / a->D[i];
+      t[i - j] = tau * (aw * (gu[i - j] - a->rr[i]));
+      w[i - j] = aw;
+    }
+    for (int64_t e = 0; e < dh; e++) { /* columns e of Q's and G's rows j.. */
+      a->dk[j * ld + e] += kern_dot(m, t, 1, a->q + j * ld + e, ld);
+      a->du[j * ld + e] += kern_dot(m, w, 1, a->g + j * ld + e, ld);
     }
   }
+  free(qt), free(gt);
 }
 
 /* backward of O = F~ U, F~ = D~^-1 A~ (G, dQ, dK, dU: n x dh, stride ld):
