@@ -76,18 +76,14 @@ int fa_features_init(fa_features *f, int dh, const fa_poly *p, double tau) {
   return 0;
 }
 
-/* o[alpha] <- xi^alpha, each monomial from its parent times one coordinate */
-static void psi_row(const fa_features *f, const double *xi, double *o) {
-  o[0] = 1;
-  for (int64_t a = 1; a < f->r; a++) o[a] = o[f->parent[a]] * xi[f->var[a]];
-}
-
-/* out[i, alpha] <- x_i^alpha: O(r) per row */
+/* out[i, alpha] <- x_i^alpha, each monomial from its parent times one coordinate (the
+ * proved kern_feat_psi, row by row): O(r) per row */
 void fa_features_psi(const fa_features *f, int64_t rows, const double *x,
                      int64_t ldx, double *out) {
   int64_t r = f->r;
 #pragma omp parallel for schedule(static) if (rows * r > 65536)
-  for (int64_t i = 0; i < rows; i++) psi_row(f, x + i * ldx, out + i * r);
+  for (int64_t i = 0; i < rows; i++)
+    kern_feat_psi(r, f->parent, f->var, f->dh, x + i * ldx, out + i * r);
 }
 
 /* out[i, alpha] <- wq_alpha x_i^alpha (the weights by the proved kern_vmul, row by row while
@@ -97,7 +93,7 @@ void fa_features_phi(const fa_features *f, int64_t rows, const double *x,
   int64_t r = f->r;
 #pragma omp parallel for schedule(static) if (rows * r > 65536)
   for (int64_t i = 0; i < rows; i++) {
-    psi_row(f, x + i * ldx, out + i * r);
+    kern_feat_psi(r, f->parent, f->var, f->dh, x + i * ldx, out + i * r);
     kern_vmul(r, f->wq, out + i * r);
   }
 }

@@ -1,6 +1,8 @@
-/* fast/kern kernels of the approximate (polynomial-method) path (kern_approx_vec.c): the
- * weights of the feature map phi = wq * psi, the exclusive prefix step of the block scan, the
- * scaled copies that build the backward's outer products, and the normalization o / D. Same conventions as kern.h: ACSL contracts proved by Frama-C WP
+/* fast/kern kernels of the approximate (polynomial-method) path: the monomial feature map psi
+ * (kern_feat.c); the weights phi = wq * psi, the exclusive prefix step of the block scan, the
+ * scaled copies that build the backward's outer products and the normalization o / D
+ * (kern_approx_vec.c); the low-rank state products around cblas_dgemm (kern_lowrank.c).
+ * Same conventions as kern.h: ACSL contracts proved by Frama-C WP
  * (proofs/run_wp.sh), functional statements over the reals in the model of proofs/fp.acsl
  * (u = 2^-53, eta = 2^-1075); magnitude preconditions only exclude overflow. */
 #ifndef ATTNREF_FAST_KERN_APPROX_H
@@ -11,6 +13,32 @@
 #ifdef __FRAMAC__
 #include "proofs/attnref.acsl"
 #endif
+
+/* out[a] <- x^alpha_a for the r monomials of a feature table (fast/features.h): out[0] = 1,
+ * out[a] = rnd(out[par[a]] * x[var[a]]). A monomial of degree t = mdeg(a) carries t roundings:
+ * |out[a] - x^alpha| <= ((1+u)^t - 1) |x^alpha| + mz(a), (1+u)^t - 1 <= 2 t u, and mz the
+ * underflow term of proofs/feat.acsl (about eta times a product of |x_i|: negligible).
+ * fmulr(a, b) = a b (proofs/feat.acsl: a product the provers keep as one term). The table
+ * fa_features_init builds satisfies feat_table (0 <= par[a] < a, 0 <= var[a] < dh); big holds
+ * when every |x_i| <= 2^15 and the degree is at most 60 (|x^alpha| <= 2^900). */
+/*@ requires 1 <= r <= 0x1p31 && 1 <= dh;
+    requires \valid_read(par + (0 .. r - 1)) && \valid_read(var + (0 .. r - 1));
+    requires \valid(out + (0 .. r - 1));
+    requires \separated(out + (0 .. r - 1), x + (0 .. dh - 1));
+    requires fin: rd_range(x, 1, dh);
+    requires table: feat_table(par, var, r, dh);
+    requires big: \forall integer a; 0 <= a < r ==>
+      amono(par, var, x, a) <= 0x1p900 && mz(par, var, x, a) <= 1;
+    assigns out[0 .. r - 1];
+    ensures fin: finite_range(out, 1, r);
+    ensures err: \forall integer a; 0 <= a < r ==>
+      \abs(out[a] - mono{Old}(par, var, x, a))
+        <= fmulr(fe(mdeg{Old}(par, a)), amono{Old}(par, var, x, a)) + mz{Old}(par, var, x, a);
+    ensures bound: \forall integer a; 0 <= a < r ==> 0 <= mdeg{Old}(par, a) <= a &&
+      0 <= fe(mdeg{Old}(par, a)) <= 2 * mdeg{Old}(par, a) * fp_u;
+*/
+void kern_feat_psi(int64_t r, const int32_t *par, const int32_t *var, int64_t dh,
+                   const double *x, double *out);
 
 /* x[i] <- rnd(w[i] * x[i]), i < n (contiguous, w and x apart): phi = wq * psi. */
 /*@ requires 0 <= n && \valid_read(w + (0 .. n - 1)) && \valid(x + (0 .. n - 1));

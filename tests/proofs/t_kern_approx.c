@@ -1,5 +1,6 @@
 /* The proved kernels of the approximate path (fast/kern/kern_approx.h), checked against MPFR:
- * every ensures of kern_vmul, kern_excl_step, kern_scopy and kern_vdiv (fp_rnd of the exact
+ * the feature map kern_feat_psi on the tables of fa_features_init (the table is well formed,
+ * every monomial within ((1+u)^deg - 1) |x^alpha| + mz of x^alpha); every ensures of kern_vmul, kern_excl_step, kern_scopy and kern_vdiv (fp_rnd of the exact
  * product / sum / quotient, and the err bound u |exact| + eta) on random data, subnormal and
  * near-overflow magnitudes included; and the gemm bound of kern_state_add / kern_state_apply,
  * which rests on the ASSUMED cblas_dgemm contract (fast/kern/kern_lowrank.h): this test is its
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fast/features.h"
 #include "fast/kern/kern_approx.h"
 #include "testutil.h"
 
@@ -57,6 +59,19 @@ enum { NMAX = 64 };
 static void fill(double *v, int64_t n, int k) {
   int lo = k % 3 == 0 ? -560 : -40, hi = k % 3 == 1 ? 495 : 40;
   for (int64_t i = 0; i < n; i++) v[i] = rnd_double(lo, hi);
+}
+
+/* |got - exact| <= bound (MPFR) */
+static int within_bound(double got, const mpfr_t exact, const mpfr_t bound) {
+  mpfr_t d;
+  mpfr_init2(d, PREC);
+  mpfr_set_d(d, got, MPFR_RNDN);
+  mpfr_sub(d, d, exact, MPFR_RNDN);
+  mpfr_abs(d, d, MPFR_RNDN);
+  int ok = mpfr_cmp(d, bound) <= 0 && isfinite(got);
+  if (!ok) mpfr_fprintf(stderr, "got %a, exact %.20Rg, error %.6Rg > bound %.6Rg\n", got, exact, d, bound);
+  mpfr_clear(d);
+  return ok;
 }
 
 static void test_vmul_scopy_vdiv(void) {
@@ -171,10 +186,69 @@ static void test_state(void) {
   }
 }
 
+/* kern_feat_psi: feat_table, and |out[a] - x^alpha| <= fe(deg) amono + mz with
+ * fe(t) = (1+u)^t - 1, mz(a) = (1+u) |x_v| mz(par a) + eta, all in MPFR along the parent links */
+static void test_feat_psi(void) {
+  mpfr_t *mono = NULL, *amono = NULL, *mz = NULL;
+  mpfr_t fe, b, d;
+  mpfr_inits2(PREC, fe, b, d, (mpfr_ptr)0);
+  for (int k = 0; k < 120; k++) {
+    int dh = 1 + k % 8, g = k % 7;
+    fa_poly p;
+    fa_features f;
+    CHECK(fa_poly_init(&p, FA_POLY_TAYLOR, g, 1.0) == 0, "fa_poly_init g=%d", g);
+    CHECK(fa_features_init(&f, dh, &p, 0.5) == 0, "fa_features_init dh=%d g=%d", dh, g);
+    int64_t r = f.r;
+    double x[8], *out = malloc(sizeof(double) * (size_t)r);
+    for (int i = 0; i < dh; i++) /* ordinary, tiny (underflow) and large (up to 2^15) */
+      x[i] = k % 3 == 0 ? rnd_double(-200, -150) : k % 3 == 1 ? rnd_double(-20, 14) : rnd_double(-3, 3);
+    mono = malloc(sizeof(mpfr_t) * (size_t)r), amono = malloc(sizeof(mpfr_t) * (size_t)r);
+    mz = malloc(sizeof(mpfr_t) * (size_t)r);
+    kern_feat_psi(r, f.parent, f.var, dh, x, out);
+    CHECK(out[0] == 1.0, "psi[0] = %a", out[0]);
+    for (int64_t a = 0; a < r; a++) {
+      mpfr_inits2(PREC, mono[a], amono[a], mz[a], (mpfr_ptr)0);
+      if (a == 0) {
+        mpfr_set_ui(mono[0], 1, MPFR_RNDN), mpfr_set_ui(amono[0], 1, MPFR_RNDN);
+        mpfr_set_zero(mz[0], 1);
+        continue;
+      }
+      int32_t pa = f.parent[a], v = f.var[a];
+      CHECK(0 <= pa && pa < a && 0 <= v && v < dh && f.deg[a] == f.deg[pa] + 1,
+            "feat_table: entry %lld parent %d var %d (dh=%d g=%d)", (long long)a, pa, v, dh, g);
+      mpfr_mul_d(mono[a], mono[pa], x[v], MPFR_RNDN);
+      mpfr_mul_d(amono[a], amono[pa], fabs(x[v]), MPFR_RNDN);
+      mpfr_mul_d(mz[a], mz[pa], fabs(x[v]), MPFR_RNDN);
+      mpfr_mul_d(d, mz[a], U, MPFR_RNDN);
+      mpfr_add(mz[a], mz[a], d, MPFR_RNDN);
+      mpfr_add(mz[a], mz[a], eta, MPFR_RNDN);
+      mpfr_set_d(fe, U, MPFR_RNDN); /* (1+u)^deg - 1 (1 + u is not a double) */
+      mpfr_add_ui(fe, fe, 1, MPFR_RNDN);
+      mpfr_pow_ui(fe, fe, (unsigned long)f.deg[a], MPFR_RNDN);
+      mpfr_sub_ui(fe, fe, 1, MPFR_RNDN);
+      mpfr_mul(b, fe, amono[a], MPFR_RNDN);
+      mpfr_add(b, b, mz[a], MPFR_RNDN);
+      CHECK(mpfr_cmp_d(fe, 2.0 * f.deg[a] * U) <= 0, "fe(%d) > 2 deg u", f.deg[a]);
+      if (!within_bound(out[a], mono[a], b)) {
+        fprintf(stderr, "kern_feat_psi: dh=%d g=%d entry %lld deg %d, x =", dh, g, (long long)a, f.deg[a]);
+        for (int i = 0; i < dh; i++) fprintf(stderr, " %a", x[i]);
+        fprintf(stderr, "\n");
+        CHECK(0, "kern_feat_psi bound");
+      }
+    }
+    for (int64_t a = 0; a < r; a++) mpfr_clears(mono[a], amono[a], mz[a], (mpfr_ptr)0);
+    free(mono), free(amono), free(mz), free(out);
+    fa_features_free(&f);
+    fa_poly_free(&p);
+  }
+  mpfr_clears(fe, b, d, (mpfr_ptr)0);
+}
+
 int main(void) {
   rng = t_seed("t-kern-approx");
   mpfr_init2(eta, 8);
   mpfr_set_ui_2exp(eta, 1, -1075, MPFR_RNDN);
+  test_feat_psi();
   test_vmul_scopy_vdiv();
   test_excl_step();
   test_state();
