@@ -6,7 +6,7 @@
 # Usage: proofs/run_wp.sh [FILE.c ...]     (default: every fast/kern/*.c)
 # Environment: ATTNREF_PROOFS_WORK (why3 config, WP session + cache, logs; default
 # build-proofs/wp), ATTNREF_PROOFS_JOBS (parallel prover processes, default nproc, at most 8),
-# ATTNREF_PROOFS_TIMEOUT (seconds per prover call, default 20), ATTNREF_PROOFS_PROVERS (the
+# ATTNREF_PROOFS_TIMEOUT (seconds per prover call, default 40), ATTNREF_PROOFS_PROVERS (the
 # portfolio in the order WP schedules it, default cvc5i0,cvc5,z3,cvc5i2,cvc5b; shortcuts of setup_provers.sh), ATTNREF_PROOFS_CACHE
 # (WP cache mode: update (default), none, replay, rebuild), ATTNREF_PROOFS_REPORT_DIR (where
 # REPORT.md and report.json go; default proofs/).
@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 work=${ATTNREF_PROOFS_WORK:-$root/build-proofs/wp}
 jobs=${ATTNREF_PROOFS_JOBS:-$(n=$(nproc 2>/dev/null || echo 2); [ "$n" -gt 8 ] && n=8; echo "$n")}
-timeout=${ATTNREF_PROOFS_TIMEOUT:-20}
+timeout=${ATTNREF_PROOFS_TIMEOUT:-40}
 cache=${ATTNREF_PROOFS_CACHE:-update}
 report_dir=${ATTNREF_PROOFS_REPORT_DIR:-$here}
 
