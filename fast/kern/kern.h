@@ -167,10 +167,8 @@ void kern_prefix_sum(int64_t n, double *x, int64_t inc);
 */
 void kern_exp_shift(int64_t n, const double *x, double m, double *p);
 
-/* p_j <- exp(x_j - m) as kern_exp_shift, and res <- sum_j p_j, summed in four interleaved
- * lanes of n/4 + 1 additions each, then joined: relative error acc_k(n/4 + 1, 2^-43) + 4u
- * = 2^-43 + (2 (n/4) + 6) u against sexp = sum_j exp(x_j - m), plus 16 acc_n(n/4 + 1, 2^-1000)
- * + 5 eta. */
+/* p_j <- exp(x_j - m) as kern_exp_shift, and res <- sum_j p_j, left to right: relative error
+ * acc_k(n, 2^-43) = 2^-43 + 2nu against sexp = sum_j exp(x_j - m), plus acc_n(n, 2^-1000). */
 /*@ requires 0 <= n && (n + 1) * fp_u <= 0x1p-3 && \valid(p + (0 .. n - 1));
     requires fin: rd_range(x, 1, n);
     requires \separated(x + (0 .. n - 1), p + (0 .. n - 1));
@@ -180,10 +178,9 @@ void kern_exp_shift(int64_t n, const double *x, double m, double *p);
     ensures fin: \is_finite(\result) && finite_range(p, 1, n);
     ensures p: \forall integer j; 0 <= j < n ==> exp_term(p[j], x[j], m);
     ensures sum: 0 <= sexp{Old}(x, n, m) && \abs(\result - sexp{Old}(x, n, m))
-      <= (acc_k(n / 4 + 1, exp_e) + 4 * fp_u) * sexp{Old}(x, n, m)
-         + (16 * acc_n(n / 4 + 1, exp_z) + 5 * fp_eta);
-    ensures bound: exp_e <= acc_k(n / 4 + 1, exp_e) <= exp_e + 2 * (n / 4 + 1) * fp_u &&
-      0 <= acc_n(n / 4 + 1, exp_z) <= 2 * (n / 4 + 1) * (exp_z + fp_eta);
+      <= acc_k(n, exp_e) * sexp{Old}(x, n, m) + acc_n(n, exp_z);
+    ensures bound: exp_e <= acc_k(n, exp_e) <= exp_e + 2 * n * fp_u &&
+      0 <= acc_n(n, exp_z) <= 2 * n * (exp_z + fp_eta);
     ensures small: 0 <= \result <= 4 * n + 1;
 */
 double kern_exp_shift_sum(int64_t n, const double *x, double m, double *p);
@@ -193,8 +190,7 @@ double kern_exp_shift_sum(int64_t n, const double *x, double m, double *p);
  *   m' = max(m, s_0, ..., s_{n-1}),  p_j <- exp(s_j - m'),  l' = l exp(m - m') + sum_j p_j,
  * and returns alpha = exp(m - m'), by which the caller rescales its running output
  * (O' = alpha O + P V). Errors: each exponential 2^-43 relative + 2^-1000; l' relative
- * acc_k(n/4 + 1, 2^-43) + 6u = 2^-43 + (2 (n/4) + 8) u, plus 4 l 2^-1000 + 32 acc_n(n/4 + 1,
- * 2^-1000) + 13 eta (the sum runs in four lanes: kern_exp_shift_sum). */
+ * acc_k(n, 2^-43) + 4u = 2^-43 + 2 (n+2) u, plus 4 l 2^-1000 + 2 acc_n(n, 2^-1000) + 3 eta. */
 /*@ requires n >= 0 && (n + 1) * fp_u <= 0x1p-3;
     requires fin: rd_range(s, 1, n);
     requires \valid(p + (0 .. n - 1)) && \valid(m) && \valid(l);
@@ -209,10 +205,10 @@ double kern_exp_shift_sum(int64_t n, const double *x, double m, double *p);
     ensures alpha: 0 <= \result <= 1 &&
       \abs(\result - \exp(\old(*m) - *m)) <= exp_e * \exp(\old(*m) - *m) + exp_z;
     ensures l: \abs(*l - (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m)))
-      <= (acc_k(n / 4 + 1, exp_e) + 6 * fp_u) * (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m))
-         + (4 * \old(*l) * exp_z + 32 * acc_n(n / 4 + 1, exp_z) + 13 * fp_eta);
-    ensures bound: acc_k(n / 4 + 1, exp_e) <= exp_e + 2 * (n / 4 + 1) * fp_u &&
-      0 <= acc_n(n / 4 + 1, exp_z) <= 2 * (n / 4 + 1) * (exp_z + fp_eta);
+      <= (acc_k(n, exp_e) + 4 * fp_u) * (\old(*l) * \exp(\old(*m) - *m) + sexp{Old}(s, n, *m))
+         + (4 * \old(*l) * exp_z + 2 * acc_n(n, exp_z) + 3 * fp_eta);
+    ensures bound: acc_k(n, exp_e) <= exp_e + 2 * n * fp_u &&
+      0 <= acc_n(n, exp_z) <= 2 * n * (exp_z + fp_eta);
 */
 double kern_online_softmax_update(int64_t n, const double *s, double *p, double *m, double *l);
 

@@ -328,12 +328,11 @@ static void test_softmax(void) {
         CHECK(p[at + j] >= 0 && p[at + j] <= 1 && within(p[at + j], e, b, "p", at + j),
               "softmax p");
       }
-      /* l: (acc_k(nt/4 + 1, 2^-43) + 6u) L + 4 l0 2^-1000 + 32 acc_n(nt/4 + 1, 2^-1000) + 13 eta,
+      /* l: (acc_k(nt, 2^-43) + 4u) L + 4 l0 2^-1000 + 2 acc_n(nt, 2^-1000) + 3 eta,
        * acc_k(i, c) = c + 2iu, acc_n(i, e) = 2i(e + eta) */
-      int64_t q1 = nt / 4 + 1;
-      mpfr_mul_d(b, L, 0x1p-43 + 2.0 * (double)q1 * U + 6 * U, MPFR_RNDU);
-      mpfr_add_d(b, b, 4 * l0 * 0x1p-1000 + 64.0 * (double)q1 * (0x1p-1000 + 0x1p-1074)
-                 + 13 * 0x1p-1074, MPFR_RNDU);
+      mpfr_mul_d(b, L, 0x1p-43 + 2.0 * (double)nt * U + 4 * U, MPFR_RNDU);
+      mpfr_add_d(b, b, 4 * l0 * 0x1p-1000 + 4.0 * (double)nt * (0x1p-1000 + 0x1p-1074)
+                 + 3 * 0x1p-1074, MPFR_RNDU);
       CHECK(within(l, L, b, "l", at), "softmax l, tile at %lld", (long long)at);
     }
     /* the whole row: l against sum_j exp(s_j - max) */
