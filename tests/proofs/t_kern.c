@@ -3,44 +3,14 @@
  * (kern_fp.h: rounding of + - * /, the squared difference, exp(x - m)) are stress-tested,
  * subnormal and clamping ranges included. Exact values are MPFR at 4096 bits (every sum here
  * is then exact); bounds are evaluated in MPFR too. */
-#include <math.h>
-#include <stdio.h> /* before mpfr.h: mpfr_fprintf */
-#include <gmp.h>
-#include <mpfr.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fast/kern/kern.h"
 #include "fast/kern/kern_fp.h"
-#include "testutil.h"
+#include "kern_mpfr.h"
 
-#define PREC 4096
-#define U 0x1p-53
-
-static uint64_t rng;
-static mpfr_t eta; /* 2^-1075: not a double (0x1p-1075 would round to 0) */
-
-/* A double with a random sign, mantissa and exponent in [lo, hi]. */
-static double rnd_double(int lo, int hi) {
-  double m = 1.0 + t_uniform(&rng);
-  int e = lo + (int)(t_rand(&rng) % (uint64_t)(hi - lo + 1));
-  return (t_rand(&rng) & 1 ? -1.0 : 1.0) * ldexp(m, e);
-}
-
-/* |got - exact| <= bound, all in MPFR; reports what and where on failure. */
-static int within(double got, const mpfr_t exact, const mpfr_t bound, const char *what, long i) {
-  mpfr_t d;
-  mpfr_init2(d, PREC);
-  mpfr_set_d(d, got, MPFR_RNDN);
-  mpfr_sub(d, d, exact, MPFR_RNDN);
-  mpfr_abs(d, d, MPFR_RNDN);
-  int ok = mpfr_cmp(d, bound) <= 0;
-  if (!ok)
-    mpfr_fprintf(stderr, "%s[%ld]: got %.17g, exact %.20Rg, error %.6Rg > bound %.6Rg\n", what, i,
-                 got, exact, d, bound);
-  mpfr_clear(d);
-  return ok;
-}
+#define PREC KM_PREC
 
 /* bound <- k * a + nn, with k = c + 2 i u, nn = 2 i (e + eta) (proofs/acc.acsl) */
 static void acc_bound(mpfr_t bound, long i, double c, double e, const mpfr_t a) {
@@ -58,27 +28,6 @@ static void acc_bound(mpfr_t bound, long i, double c, double e, const mpfr_t a) 
   mpfr_clear(t);
 }
 
-/* the admitted fp_rnd(r, x) of proofs/fp.acsl */
-static int fp_rnd_holds(double r, const mpfr_t x) {
-  mpfr_t d, ax, lim;
-  mpfr_inits2(PREC, d, ax, lim, (mpfr_ptr)0);
-  mpfr_abs(ax, x, MPFR_RNDN);
-  mpfr_set_d(d, r, MPFR_RNDN);
-  mpfr_sub(d, d, x, MPFR_RNDN);
-  mpfr_abs(d, d, MPFR_RNDN);
-  int ok = 1;
-  if (mpfr_cmp_d(ax, 0x1p-1021) >= 0) {
-    mpfr_mul_d(lim, ax, U, MPFR_RNDN);
-    ok &= mpfr_cmp(d, lim) <= 0;
-  }
-  if (mpfr_cmp_d(ax, 0x1p-1021) <= 0) ok &= mpfr_cmp(d, eta) <= 0;
-  if (mpfr_sgn(x) <= 0) ok &= r <= 0;
-  if (mpfr_sgn(x) >= 0) ok &= r >= 0;
-  mpfr_clears(d, ax, lim, (mpfr_ptr)0);
-  return ok;
-}
-
-/* The step functions: + - * / round as fp_rnd says, subnormals and near-overflow included. */
 static void test_steps(void) {
   mpfr_t x, y;
   mpfr_inits2(PREC, x, y, (mpfr_ptr)0);
@@ -401,9 +350,7 @@ static void test_binom(void) {
 }
 
 int main(void) {
-  rng = t_seed("t-kern");
-  mpfr_init2(eta, 8);
-  mpfr_set_ui_2exp(eta, 1, -1075, MPFR_RNDN);
+  km_init("t-kern");
   test_steps();
   test_fsqdiff();
   test_fexpdiff();
@@ -413,6 +360,6 @@ int main(void) {
   test_softmax();
   test_prefix();
   test_binom();
-  mpfr_clear(eta);
+  km_clear();
   return t_done("t-kern");
 }

@@ -5,53 +5,14 @@
  * near-overflow magnitudes included; and the gemm bound of kern_state_add / kern_state_apply,
  * which rests on the ASSUMED cblas_dgemm contract (fast/kern/kern_lowrank.h): this test is its
  * check against OpenBLAS. Inputs are printed on failure. */
-#include <math.h>
-#include <stdio.h> /* before mpfr.h: mpfr_fprintf */
-#include <gmp.h>
-#include <mpfr.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fast/features.h"
 #include "fast/kern/kern_approx.h"
-#include "testutil.h"
+#include "kern_mpfr.h"
 
-#define PREC 4096
-#define U 0x1p-53
-
-static uint64_t rng;
-static mpfr_t eta; /* 2^-1075 */
-
-/* A double with a random sign, mantissa and exponent in [lo, hi]. */
-static double rnd_double(int lo, int hi) {
-  double m = 1.0 + t_uniform(&rng);
-  int e = lo + (int)(t_rand(&rng) % (uint64_t)(hi - lo + 1));
-  return (t_rand(&rng) & 1 ? -1.0 : 1.0) * ldexp(m, e);
-}
-
-/* fp_rnd(r, x) of proofs/fp.acsl, and the err form |r - x| <= u |x| + eta */
-static int fp_rnd_holds(double r, const mpfr_t x) {
-  mpfr_t d, ax, lim;
-  mpfr_inits2(PREC, d, ax, lim, (mpfr_ptr)0);
-  mpfr_abs(ax, x, MPFR_RNDN);
-  mpfr_set_d(d, r, MPFR_RNDN);
-  mpfr_sub(d, d, x, MPFR_RNDN);
-  mpfr_abs(d, d, MPFR_RNDN);
-  int ok = 1;
-  if (mpfr_cmp_d(ax, 0x1p-1021) >= 0) {
-    mpfr_mul_d(lim, ax, U, MPFR_RNDN);
-    ok &= mpfr_cmp(d, lim) <= 0;
-  }
-  if (mpfr_cmp_d(ax, 0x1p-1021) <= 0) ok &= mpfr_cmp(d, eta) <= 0;
-  if (mpfr_sgn(x) <= 0) ok &= r <= 0;
-  if (mpfr_sgn(x) >= 0) ok &= r >= 0;
-  mpfr_mul_d(lim, ax, U, MPFR_RNDN); /* err: u |x| + eta */
-  mpfr_add(lim, lim, eta, MPFR_RNDN);
-  ok &= mpfr_cmp(d, lim) <= 0;
-  ok &= isfinite(r) != 0;
-  mpfr_clears(d, ax, lim, (mpfr_ptr)0);
-  return ok;
-}
+#define PREC KM_PREC
 
 enum { NMAX = 64 };
 
@@ -59,19 +20,6 @@ enum { NMAX = 64 };
 static void fill(double *v, int64_t n, int k) {
   int lo = k % 3 == 0 ? -560 : -40, hi = k % 3 == 1 ? 495 : 40;
   for (int64_t i = 0; i < n; i++) v[i] = rnd_double(lo, hi);
-}
-
-/* |got - exact| <= bound (MPFR) */
-static int within_bound(double got, const mpfr_t exact, const mpfr_t bound) {
-  mpfr_t d;
-  mpfr_init2(d, PREC);
-  mpfr_set_d(d, got, MPFR_RNDN);
-  mpfr_sub(d, d, exact, MPFR_RNDN);
-  mpfr_abs(d, d, MPFR_RNDN);
-  int ok = mpfr_cmp(d, bound) <= 0 && isfinite(got);
-  if (!ok) mpfr_fprintf(stderr, "got %a, exact %.20Rg, error %.6Rg > bound %.6Rg\n", got, exact, d, bound);
-  mpfr_clear(d);
-  return ok;
 }
 
 static void test_vmul_scopy_vdiv(void) {
@@ -229,7 +177,7 @@ static void test_feat_psi(void) {
       mpfr_mul(b, fe, amono[a], MPFR_RNDN);
       mpfr_add(b, b, mz[a], MPFR_RNDN);
       CHECK(mpfr_cmp_d(fe, 2.0 * f.deg[a] * U) <= 0, "fe(%d) > 2 deg u", f.deg[a]);
-      if (!within_bound(out[a], mono[a], b)) {
+      if (!within(out[a], mono[a], b, "kern_feat_psi", (long)a)) {
         fprintf(stderr, "kern_feat_psi: dh=%d g=%d entry %lld deg %d, x =", dh, g, (long long)a, f.deg[a]);
         for (int i = 0; i < dh; i++) fprintf(stderr, " %a", x[i]);
         fprintf(stderr, "\n");
@@ -245,13 +193,11 @@ static void test_feat_psi(void) {
 }
 
 int main(void) {
-  rng = t_seed("t-kern-approx");
-  mpfr_init2(eta, 8);
-  mpfr_set_ui_2exp(eta, 1, -1075, MPFR_RNDN);
+  km_init("t-kern-approx");
   test_feat_psi();
   test_vmul_scopy_vdiv();
   test_excl_step();
   test_state();
-  mpfr_clear(eta);
+  km_clear();
   return t_done("t-kern-approx");
 }
