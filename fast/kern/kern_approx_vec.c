@@ -8,7 +8,7 @@ void kern_vmul(int64_t n, const double *w, double *x) {
   /*@ loop invariant 0 <= i <= n;
       loop invariant fin: \forall integer j; 0 <= j < n ==> \is_finite(x[j]);
       loop invariant done: \forall integer j; 0 <= j < i ==> fp_rnd(x[j], w[j] * \at(x[j], Pre));
-      loop invariant todo: \forall integer j; i <= j < n ==> x[j] == \at(x[j], Pre);
+      loop invariant untouched: \forall integer j; i <= j < n ==> x[j] == \at(x[j], Pre);
       loop assigns i, x[0 .. n - 1];
       loop variant n - i; */
   for (int64_t i = 0; i < n; i++) {
@@ -25,7 +25,7 @@ void kern_excl_step(int64_t n, double *run, double *st) {
       loop invariant fin: \forall integer j; 0 <= j < n ==> \is_finite(run[j]) && \is_finite(st[j]);
       loop invariant done: \forall integer j; 0 <= j < i ==>
         st[j] == \at(run[j], Pre) && fp_rnd(run[j], \at(run[j], Pre) + \at(st[j], Pre));
-      loop invariant todo: \forall integer j; i <= j < n ==>
+      loop invariant untouched: \forall integer j; i <= j < n ==>
         run[j] == \at(run[j], Pre) && st[j] == \at(st[j], Pre);
       loop assigns i, run[0 .. n - 1], st[0 .. n - 1];
       loop variant n - i; */
@@ -58,7 +58,7 @@ void kern_vdiv(int64_t n, double d, double *x) {
   /*@ loop invariant 0 <= i <= n;
       loop invariant fin: \forall integer j; 0 <= j < n ==> \is_finite(x[j]);
       loop invariant done: \forall integer j; 0 <= j < i ==> fp_rnd(x[j], \at(x[j], Pre) / d);
-      loop invariant todo: \forall integer j; i <= j < n ==> x[j] == \at(x[j], Pre);
+      loop invariant untouched: \forall integer j; i <= j < n ==> x[j] == \at(x[j], Pre);
       loop assigns i, x[0 .. n - 1];
       loop variant n - i; */
   for (int64_t i = 0; i < n; i++) {

@@ -19,7 +19,7 @@ void kern_prefix_sum(int64_t n, double *x, int64_t inc) {
           <= acc_k(r + 1, 0) * sumabs{Pre}(x, inc, r + 1) + acc_n(r + 1, 0);
       loop invariant kdone: \forall integer r; 0 <= r < i ==> 0 <= acc_k(r + 1, 0) <= 2 * (r + 1) * fp_u;
       loop invariant ndone: \forall integer r; 0 <= r < i ==> 0 <= acc_n(r + 1, 0) <= 2 * (r + 1) * fp_eta;
-      loop invariant todo: \forall integer r; i <= r < n ==> elt(x, inc, r) == elt{Pre}(x, inc, r);
+      loop invariant untouched: \forall integer r; i <= r < n ==> elt(x, inc, r) == elt{Pre}(x, inc, r);
       loop invariant gap: \forall integer k; 0 <= k <= (n - 1) * inc ==> k % inc != 0 ==>
         x[k] == \at(x[k], Pre);
       loop assigns i, s, x[0 .. (n - 1) * inc];

@@ -7,7 +7,7 @@ void kern_scale(int64_t n, double alpha, double *x) {
   /*@ loop invariant 0 <= i <= n;
       loop invariant fin: \forall integer j; 0 <= j < n ==> \is_finite(x[j]);
       loop invariant done: \forall integer j; 0 <= j < i ==> fp_rnd(x[j], alpha * \at(x[j], Pre));
-      loop invariant todo: \forall integer j; i <= j < n ==> x[j] == \at(x[j], Pre);
+      loop invariant untouched: \forall integer j; i <= j < n ==> x[j] == \at(x[j], Pre);
       loop assigns i, x[0 .. n - 1];
       loop variant n - i; */
   for (int64_t i = 0; i < n; i++) {
@@ -25,7 +25,7 @@ void kern_axpy(int64_t n, double alpha, const double *x, double *y) {
       loop invariant done: \forall integer j; 0 <= j < i ==>
         \abs(y[j] - (\at(y[j], Pre) + alpha * x[j]))
           <= fp_u * \abs(\at(y[j], Pre) + alpha * x[j]) + 2 * fp_u * \abs(alpha * x[j]) + 3 * fp_eta;
-      loop invariant todo: \forall integer j; i <= j < n ==> y[j] == \at(y[j], Pre);
+      loop invariant untouched: \forall integer j; i <= j < n ==> y[j] == \at(y[j], Pre);
       loop assigns i, y[0 .. n - 1];
       loop variant n - i; */
   for (int64_t i = 0; i < n; i++) {
