@@ -6,6 +6,7 @@
 
 #include "attn_exact.h"
 #include "kern/kern.h"
+#include "kern/kern_grad.h"
 #include "real.h"
 
 #define BR FA_EXACT_TILE_ROWS
@@ -110,11 +111,15 @@ static void add_row(const real *x, real *y, int64_t dh) {
 #endif
 
 /* dp_c <- p_c (dp_c - r): a row of dS = P o (dP - diag(r) 1 1^T) */
+#if FA_REAL_BITS == 64
+static void ds_row(real *dp, const real *p, int64_t bc, real r) { kern_ds_row(bc, p, r, dp); }
+#else
 FA_VECTOR_CLONES
 static void ds_row(real *dp, const real *p, int64_t bc, real r) {
 #pragma omp simd
   for (int64_t c = 0; c < bc; c++) dp[c] = p[c] * (dp[c] - r);
 }
+#endif
 
 /* Rows i0 .. i0+br-1: O_i = softmax_mask(tau Q_i K^T) U, online over the
  * column tiles; saved <- the rows' log-sum-exp. S (scores), P: BR x BC scratch. */

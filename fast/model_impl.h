@@ -9,6 +9,8 @@
 
 #include "../src/config.h"
 #include "kern/kern.h"
+#include "kern/kern_approx.h"
+#include "kern/kern_grad.h"
 #include "model.h"
 #include "real.h"
 
@@ -236,10 +238,18 @@ static void norm_forward(ar_norm kind, int64_t n, int64_t d, double eps,
     row_stats(kind, d, xi, &mean, &var);
     mu[i] = (real)mean;
     rs[i] = (real)(1 / sqrt(var + eps));
+#if FA_REAL_BITS == 64
+    /* y = rnd(rnd(xhat gamma) + beta): the proved xhat, then the products and the bias */
+    real *yi = y + i * d;
+    kern_norm_xhat(d, xi, mu[i], rs[i], yi);
+    kern_vmul(d, gw, yi);
+    if (gb) kern_axpy(d, 1.0, gb, yi);
+#else
     for (int64_t k = 0; k < d; k++) {
       real xh = (xi[k] - mu[i]) * rs[i];
       y[i * d + k] = xh * gw[k] + (gb ? gb[k] : 0);
     }
+#endif
   }
 }
 
@@ -247,11 +257,34 @@ static void norm_forward(ar_norm kind, int64_t n, int64_t d, double eps,
  *   layernorm dx = rs (g - mean(g) - xhat mean(g o xhat))
  *   rmsnorm   dx = rs (g - xhat mean(g o xhat))
  *   dgamma = sum_rows dy o xhat, dbeta = sum_rows dy.
- * dx is added to when accumulate (the residual's dY is already there). */
+ * dx is added to when accumulate (the residual's dY is already there).
+ * xs, gs: n x d scratch (apart from the rest; in double xhat and g o gamma by rows). */
 static void norm_backward(ar_norm kind, int64_t n, int64_t d, const real *x,
                           const real *gw, const real *mu, const real *rs,
                           const real *dy, real *dx, int accumulate, acc *dgw,
-                          acc *dgb) {
+                          acc *dgb, real *xs, real *gs) {
+#if FA_REAL_BITS == 64
+  /* Every step a proved kernel, in the order of the float loops below (the same roundings):
+   * xhat_i (kept for dgamma), g = dy o gamma, the row sums, then dx_i in place of g (written
+   * straight into dx unless it is added to dx). */
+#pragma omp parallel for if (n * d > SPLIT_WORK) schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    real *xh = xs + i * d, *gi = accumulate ? gs + i * d : dx + i * d;
+    kern_norm_xhat(d, x + i * d, mu[i], rs[i], xh);
+    memcpy(gi, dy + i * d, (size_t)d * sizeof(real));
+    kern_vmul(d, gw, gi);
+    acc mg = kern_row_sum(d, gi, 1), mgx = kern_dot(d, gi, 1, xh, 1);
+    real mgr = kind == AR_NORM_LAYER ? (real)(mg / (acc)d) : 0;
+    real mgxr = (real)(mgx / (acc)d);
+    kern_norm_dx(d, xh, mgr, mgxr, rs[i], gi);
+    if (accumulate) kern_axpy(d, 1.0, gi, dx + i * d);
+  }
+  /* dgamma_k = sum_i dy_ik xhat_ik, down column k */
+#pragma omp parallel for if (n * d > SPLIT_WORK) schedule(static)
+  for (int64_t k = 0; k < d; k++) dgw[k] = kern_dot(n, dy + k, d, xs + k, d);
+#else
+  (void)xs;
+  (void)gs;
 #pragma omp parallel for if (n * d > SPLIT_WORK) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     const real *xi = x + i * d, *dyi = dy + i * d;
@@ -273,6 +306,7 @@ static void norm_backward(ar_norm kind, int64_t n, int64_t d, const real *x,
   for (int64_t i = 0; i < n; i++)
     for (int64_t k = 0; k < d; k++)
       dgw[k] += (acc)dy[i * d + k] * ((x[i * d + k] - mu[i]) * rs[i]);
+#endif
   if (dgb) col_sums(n, d, dy, dgb);
 }
 
@@ -298,11 +332,16 @@ static real act_backward(ar_act a, real x) {
 static double score_radius(const fa_head *h, const real *q, const real *k) {
   acc mq = 0, mk = 0;
   for (int64_t i = 0; i < h->n; i++) {
+#if FA_REAL_BITS == 64
+    const real *qi = q + i * h->ld, *ki = k + i * h->ld;
+    acc sq = kern_dot(h->dh, qi, 1, qi, 1), sk = kern_dot(h->dh, ki, 1, ki, 1);
+#else
     acc sq = 0, sk = 0;
     for (int64_t j = 0; j < h->dh; j++) {
       sq += (acc)q[i * h->ld + j] * q[i * h->ld + j];
       sk += (acc)k[i * h->ld + j] * k[i * h->ld + j];
     }
+#endif
     if (sq > mq) mq = sq;
     if (sk > mk) mk = sk;
   }
@@ -533,7 +572,7 @@ static int layer_backward(buffers *b, int64_t l, const FA_HEAD_IMPL *head,
       gemm(0, 1, n, d, m, 1, g->dh, m, w->w1, m, 0, g->dyn, d);
       acc *dgb = norm == AR_NORM_LAYER ? g->dvec + d : NULL;
       norm_backward(norm, n, d, ls->y, w->n2w, ls->mu2, ls->rs2, g->dyn, dy,
-                    res, g->dvec, dgb);
+                    res, g->dvec, dgb, g->dq, g->dk); /* dq, dk: not in use yet */
       if ((rc = put_layer_vec(out, l, "norm2.weight", d, g->dvec, err)))
         return rc;
       if (dgb && (rc = put_layer_vec(out, l, "norm2.bias", d, dgb, err)))
@@ -566,7 +605,7 @@ static int layer_backward(buffers *b, int64_t l, const FA_HEAD_IMPL *head,
   if (res && dx != dy) memcpy(dx, dy, (size_t)(n * d) * sizeof(real));
   acc *dgb = norm == AR_NORM_LAYER ? g->dvec + d : NULL;
   norm_backward(norm, n, d, x, w->n1w, ls->mu1, ls->rs1, dxn, dx, res,
-                g->dvec, dgb);
+                g->dvec, dgb, g->dq, g->dk); /* dq, dk: consumed above */
   if ((rc = put_layer_vec(out, l, "norm1.weight", d, g->dvec, err))) return rc;
   if (dgb && (rc = put_layer_vec(out, l, "norm1.bias", d, dgb, err)))
     return rc;
