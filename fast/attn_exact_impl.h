@@ -21,17 +21,17 @@ static inline int64_t visible(const fa_head *h, int64_t row, int64_t j0,
   return v < 0 ? 0 : v > bc ? bc : v;
 }
 
-/* The row operations of a tile. In double they are the proved kernels of fast/kern
- * (proofs/REPORT.md); in float (exact32) the same operations as plain vectorized loops. */
-#if FA_REAL_BITS == 64
+/* The row operations of a tile: the proved kernels of fast/kern (proofs/REPORT.md), the double
+ * ones (kern.h) in exact64 and their binary32 versions (kern_f32.h) in exact32, by FA_SFX. */
+
 /* the running max of a row before its first tile (exp(M0 - m) clamps to 0) */
-#define ROW_MAX0 KERN_SOFTMAX_M0
+#define ROW_MAX0 FA_SFX(KERN_SOFTMAX_M0)
 
 /* p_c <- e^(s_c - m') for c < nc, 0 for nc <= c < bc, with (m, l) <- (m', l e^(m - m') +
  * sum_c p_c), m' = max(m, s_c); returns e^(m - m') */
 static real softmax_tile_row(const real *s, real *p, int64_t nc, int64_t bc, real *m,
                              acc *l) {
-  real alpha = kern_online_softmax_update(nc, s, p, m, l);
+  real alpha = FA_SFX(kern_online_softmax_update)(nc, s, p, m, l);
   for (int64_t c = nc; c < bc; c++) p[c] = 0;
   return alpha;
 }
@@ -39,76 +39,20 @@ static real softmax_tile_row(const real *s, real *p, int64_t nc, int64_t bc, rea
 /* p_c <- e^(s_c - shift) for c < nc, 0 for nc <= c < bc (shift = the row's log-sum-exp, at
  * least every score of the row: the forward's scores recomputed by the same products) */
 static void exp_row(const real *s, real *p, int64_t nc, int64_t bc, real shift) {
-  kern_exp_shift(nc, s, shift, p);
+  FA_SFX(kern_exp_shift)(nc, s, shift, p);
   for (int64_t c = nc; c < bc; c++) p[c] = 0;
 }
 
 /* x <- alpha x (dh entries) */
-static void scale_row(real *x, int64_t dh, real alpha) { kern_scale(dh, alpha, x); }
+static void scale_row(real *x, int64_t dh, real alpha) { FA_SFX(kern_scale)(dh, alpha, x); }
 
 /* <x, y> over dh entries, accumulated in double */
 static acc dot_row(const real *x, const real *y, int64_t dh) {
-  return kern_dot(dh, x, 1, y, 1);
+  return FA_SFX(kern_dot)(dh, x, 1, y, 1);
 }
 
 /* y <- y + x (dh entries) */
-static void add_row(const real *x, real *y, int64_t dh) { kern_axpy(dh, 1.0, x, y); }
-#else
-#define ROW_MAX0 (-INFINITY)
-
-/* max_{c < nc} s_c (nc >= 1) */
-FA_VECTOR_CLONES
-static real row_max(const real *s, int64_t nc) {
-  real m = s[0];
-#pragma omp simd reduction(max : m)
-  for (int64_t c = 1; c < nc; c++) m = s[c] > m ? s[c] : m;
-  return m;
-}
-
-/* p_c <- e^(s_c - shift) for c < nc, 0 for nc <= c < bc; returns their sum */
-FA_VECTOR_CLONES
-static acc exp_row_sum(const real *s, real *p, int64_t nc, int64_t bc, real shift) {
-  real sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t c = 0; c < nc; c++) {
-    real e = FA_EXP(s[c] - shift);
-    p[c] = e;
-    sum += e;
-  }
-  for (int64_t c = nc; c < bc; c++) p[c] = 0;
-  return sum;
-}
-
-static void exp_row(const real *s, real *p, int64_t nc, int64_t bc, real shift) {
-  (void)exp_row_sum(s, p, nc, bc, shift);
-}
-
-/* as the double version: the online-softmax step of one tile row */
-static real softmax_tile_row(const real *s, real *p, int64_t nc, int64_t bc, real *m,
-                             acc *l) {
-  real m_new = row_max(s, nc);
-  if (*m > m_new) m_new = *m;
-  acc sum = exp_row_sum(s, p, nc, bc, m_new);
-  real alpha = FA_EXP(*m - m_new); /* 0 on the first tile */
-  *l = *l * alpha + sum;
-  *m = m_new;
-  return alpha;
-}
-
-static void scale_row(real *x, int64_t dh, real alpha) {
-  for (int64_t c = 0; c < dh; c++) x[c] *= alpha;
-}
-
-static acc dot_row(const real *x, const real *y, int64_t dh) {
-  acc s = 0;
-  for (int64_t c = 0; c < dh; c++) s += (acc)x[c] * y[c];
-  return s;
-}
-
-static void add_row(const real *x, real *y, int64_t dh) {
-  for (int64_t c = 0; c < dh; c++) y[c] += x[c];
-}
-#endif
+static void add_row(const real *x, real *y, int64_t dh) { FA_SFX(kern_axpy)(dh, 1.0, x, y); }
 
 /* dp_c <- p_c (dp_c - r): a row of dS = P o (dP - diag(r) 1 1^T) */
 #if FA_REAL_BITS == 64

@@ -161,67 +161,35 @@ static void gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, real alpha,
   }
 }
 
-/* The reductions and row updates below are, in double, calls of the proved kernels of
- * fast/kern (proofs/REPORT.md); in float (exact32) the same operations as plain loops, with
- * their sums in double. */
+/* The reductions and row updates below are calls of the proved kernels of fast/kern
+ * (proofs/REPORT.md): kern_axpy, ... in double, kern_axpy_f32, ... (kern_f32.h) in float,
+ * their sums in double at both widths. */
 
 /* Y <- Y + 1 b^T (b: cols) */
 static void add_bias(int64_t rows, int64_t cols, const real *b, real *y) {
 #pragma omp parallel for if (rows * cols > SPLIT_WORK) schedule(static)
-  for (int64_t i = 0; i < rows; i++) {
-#if FA_REAL_BITS == 64
-    kern_axpy(cols, 1.0, b, y + i * cols);
-#else
-    for (int64_t j = 0; j < cols; j++) y[i * cols + j] += b[j];
-#endif
-  }
+  for (int64_t i = 0; i < rows; i++) FA_SFX(kern_axpy)(cols, 1.0, b, y + i * cols);
 }
 
 /* db <- dY^T 1 (column sums, accumulated) */
 static void col_sums(int64_t rows, int64_t cols, const real *dy, acc *db) {
-#if FA_REAL_BITS == 64
 #pragma omp parallel for if (rows * cols > SPLIT_WORK) schedule(static)
-  for (int64_t j = 0; j < cols; j++) db[j] = kern_row_sum(rows, dy + j, cols);
-#else
-  for (int64_t j = 0; j < cols; j++) db[j] = 0;
-  for (int64_t i = 0; i < rows; i++)
-    for (int64_t j = 0; j < cols; j++) db[j] += dy[i * cols + j];
-#endif
+  for (int64_t j = 0; j < cols; j++) db[j] = FA_SFX(kern_row_sum)(rows, dy + j, cols);
 }
 
 /* (mean, var) of a row of d: layernorm's about the mean, rmsnorm's about 0 (mean = 0) */
 static void row_stats(ar_norm kind, int64_t d, const real *xi, acc *mean, acc *var) {
-#if FA_REAL_BITS == 64
   if (kind == AR_NORM_LAYER) {
-    kern_mean_var(d, xi, 1, mean, var);
+    FA_SFX(kern_mean_var)(d, xi, 1, mean, var);
   } else {
     *mean = 0;
-    *var = kern_var_about(d, xi, 1, 0.0);
+    *var = FA_SFX(kern_var_about)(d, xi, 1, 0.0);
   }
-#else
-  acc mu = 0, v = 0;
-  if (kind == AR_NORM_LAYER) {
-    for (int64_t k = 0; k < d; k++) mu += xi[k];
-    mu /= (acc)d;
-  }
-  for (int64_t k = 0; k < d; k++) {
-    acc dv = (acc)xi[k] - mu;
-    v += dv * dv;
-  }
-  *mean = mu;
-  *var = v / (acc)d;
-#endif
 }
 
 /* sum_k x_k y_k over n entries, accumulated in double */
 static acc dot_acc(int64_t n, const real *x, const real *y) {
-#if FA_REAL_BITS == 64
-  return kern_dot(n, x, 1, y, 1);
-#else
-  acc s = 0;
-  for (int64_t k = 0; k < n; k++) s += (acc)x[k] * y[k];
-  return s;
-#endif
+  return FA_SFX(kern_dot)(n, x, 1, y, 1);
 }
 
 /* ---- norms (sections 3, 4) ---- */

@@ -1,25 +1,27 @@
 /* The working type of fast/'s templates (model_impl.h, attn_exact_impl.h):
  * each is written once over `real` and compiled twice, by a source file that
  * defines FA_REAL_BITS (64: double, exact64 and approx; 32: float, exact32)
- * and then includes this header and the template. */
+ * and then includes this header and the template. The templates call the proved
+ * kernels of fast/kern by FA_SFX(kern_dot): kern_dot in double, kern_dot_f32 in float. */
 #ifndef ATTNREF_FAST_REAL_H
 #define ATTNREF_FAST_REAL_H
 
 #include <cblas.h>
 #include <tgmath.h> /* exp, log, sqrt, erf, fabs at the type of their argument */
 
+#include "kern/kern_f32.h"
 #include "vexp.h"
 
 #if FA_REAL_BITS == 64
 typedef double real;
-#define FA_SFX(name) name /* the double names are the plain ones */
+#define FA_SFX(name) name /* the double names are the plain ones (kern_dot, ...) */
 #define FA_GEMM cblas_dgemm
 #define FA_DTYPE AR_F64
 #define FA_EXP fa_exp64
 #define FA_HEAD_IMPL fa_head_impl
 #elif FA_REAL_BITS == 32
 typedef float real;
-#define FA_SFX(name) name##_f32
+#define FA_SFX(name) name##_f32 /* and the float kernels' (kern_dot_f32, kern_f32.h) */
 #define FA_GEMM cblas_sgemm
 #define FA_DTYPE AR_F32
 #define FA_EXP fa_exp32

@@ -174,4 +174,117 @@ static inline double kern_fexpdiff(double x, double m) {
   return clamp ? 0.0 : e;
 }
 
+/* ---- binary32 steps (the float kernels of fast/kern/kern_f32.c; proofs/fp32.acsl) ----
+ * A float widens to double exactly and the double product of two floats is exact (24-bit
+ * significands: 48 bits, exponents within binary64's normal range), so the double-accumulated
+ * float kernels round only in their double additions; the float-to-float kernels round in
+ * binary32 (fp32_rnd: u = 2^-24, eta = 2^-150). Certificates: proofs/gappa/rnd32_*.g. */
+
+/* res <- a[i*inc] (a float), finite and below 2^128 (a property of every finite float) */
+/*@ requires fin: 0 <= i < n && rd_rangef(a, inc, n);
+    assigns \nothing;
+    ensures \result == eltf(a, inc, i);
+    ensures fin: \is_finite(\result) && \abs(\result) <= fp32_max;
+*/
+static inline float kern_loadf32(const float *a, int64_t i, int64_t inc, int64_t n) {
+  float v = a[kern_idx(i, inc, n)];
+  //@ assert fin: \is_finite(v);
+  //@ assert mag: \abs(v) <= 0x1p128;
+  return v;
+}
+
+/* res <- (double) a, exactly (proofs/gappa/rnd32_f2d.g) */
+/*@ requires fin: \is_finite(a);
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    admit ensures widen: \result == a;
+*/
+static inline double kern_f2d(float a) {
+  //@ assert mag: \abs(a) <= fp32_max;
+  return (double)a;
+}
+
+/* res <- (double) a * (double) b, exactly (proofs/gappa/rnd32_mulx.g); |res| <= 2^256 */
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    assigns \nothing;
+    ensures fin: \is_finite(\result) && \abs(\result) <= 0x1p256;
+    admit ensures mulx: \result == a * b;
+*/
+static inline double kern_fmulf(float a, float b) {
+  //@ assert mag: \abs(a) <= fp32_max && \abs(b) <= fp32_max;
+  double x = kern_f2d(a), y = kern_f2d(b);
+  return x * y;
+}
+
+/* res <- rnd32(a + b) */
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    requires big: \abs(a + b) <= fp32_big;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    admit ensures rnd: fp32_rnd(\result, a + b);
+*/
+static inline float kern_fadd32(float a, float b) { return a + b; }
+
+/* res <- rnd32(a * b) */
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    requires big: \abs(a * b) <= fp32_big;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    admit ensures rnd: fp32_rnd(\result, a * b);
+*/
+static inline float kern_fmul32(float a, float b) { return a * b; }
+
+/* res <- rnd32(a - b) */
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    requires big: \abs(a - b) <= fp32_big;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    admit ensures rnd: fp32_rnd(\result, a - b);
+*/
+static inline float kern_fsub32(float a, float b) { return a - b; }
+
+/* res <- (a < b) for finite floats: exact (IEEE 754 5.11), ADMITTED as kern_flt. */
+/*@ requires fin: \is_finite(a) && \is_finite(b);
+    assigns \nothing;
+    admit ensures lt32: \result != 0 <==> (a < b);
+*/
+static inline int kern_flt32(float a, float b) { return a < b; }
+
+#ifdef __FRAMAC__
+/* The exponential kern_fexpdiff32 calls, fa_exp32 of fast/vexp.h, on the range it is called
+ * with. The contract is an ASSUMPTION (proofs/README.md, A3f): finite and nonnegative on
+ * [-87, 0]; its accuracy (2 ulps, tests/fast/t_fast_vexp.c) enters only kern_fexpdiff32's
+ * admitted bound. */
+/*@ requires -87 <= x <= 0;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures pos: 0 <= \result;
+*/
+float kern_exp32_assumed(float x);
+#define KERN_EXP32 kern_exp32_assumed
+#else
+#define KERN_EXP32 fa_exp32
+#endif
+
+/* res <- exp(x - m) in float for x <= m, 0 when rnd32(x - m) < -87 (then e^(x-m) < 2^-125).
+ * ADMITTED (A3f): exp32_term, i.e. |res - e^(x-m)| <= 2^-17 e^(x-m) + 2^-124 and res <= 1. d =
+ * rnd32(x - m) has |d - (x-m)| <= 2^-24 |x-m| <= 88 2^-24 when not clamped (rnd32_rel.g);
+ * fa_exp32 is within 2 ulps (relative 2^-22) and at most 1 on d <= 0, so exp(d) = e^(x-m) (1 + r)
+ * with |r| <= 2^-22 + 89 2^-24 < 2^-17; fa_exp32(-87) = 0 and clamped: e^(x-m) < e^-86.99 <
+ * 2^-125. tests/proofs/t_kern_f32.c checks the bound against MPFR. */
+/*@ requires fin: \is_finite(x) && \is_finite(m);
+    requires big: x <= m && \abs(x) <= 0x1p124 && \abs(m) <= 0x1p124;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures pos: 0 <= \result;
+    admit ensures exp32: exp32_term(\result, x, m);
+*/
+static inline float kern_fexpdiff32(float x, float m) {
+  float d = kern_fsub32(x, m);
+  //@ assert d_le: d <= 0;
+  int clamp = kern_flt32(d, -87.0f);
+  float e = KERN_EXP32(clamp ? -87.0f : d);
+  return clamp ? 0.0f : e;
+}
+
 #endif
