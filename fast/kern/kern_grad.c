@@ -13,6 +13,7 @@
     ensures rnd: sub_mul_rnd(\result, a, b, w);
     ensures err: \abs(\result - (a - b) * w)
                    <= 3 * fp_u * \abs((a - b) * w) + (1 + 2 * \abs(w)) * fp_eta;
+    ensures errp: sub_mul_err(\result, a, b, w);
 */
 static inline double grad_sub_mul(double a, double b, double w) {
   double t = kern_fsub(a, b);
@@ -40,6 +41,7 @@ static inline double grad_sub_mul(double a, double b, double w) {
     ensures err: \abs(\result - rs * (g - a - h * b))
                    <= 3 * fp_u * \abs(rs * (g - a - h * b))
                       + 2 * fp_u * \abs(rs) * (\abs(g - a) + \abs(h * b)) + (1 + 5 * \abs(rs)) * fp_eta;
+    ensures errp: ndx_err(\result, g, a, h, b, rs);
 */
 static inline double grad_ndx(double g, double a, double h, double b, double rs) {
   double t1 = kern_fsub(g, a);
@@ -76,9 +78,7 @@ void kern_ds_row(int64_t n, const double *p, double r, double *dp) {
       loop invariant fin: \forall integer j; 0 <= j < n ==> \is_finite(dp[j]);
       loop invariant rnd: \forall integer j; 0 <= j < i ==>
         sub_mul_rnd(dp[j], \at(dp[j], Pre), r, p[j]);
-      loop invariant err: \forall integer j; 0 <= j < i ==>
-        \abs(dp[j] - (\at(dp[j], Pre) - r) * p[j])
-          <= 3 * fp_u * \abs((\at(dp[j], Pre) - r) * p[j]) + (1 + 2 * \abs(p[j])) * fp_eta;
+      loop invariant err: \forall integer j; 0 <= j < i ==> sub_mul_err(dp[j], \at(dp[j], Pre), r, p[j]);
       loop invariant untouched: \forall integer j; i <= j < n ==> dp[j] == \at(dp[j], Pre);
       loop assigns i, dp[0 .. n - 1];
       loop variant n - i; */
@@ -98,8 +98,7 @@ void kern_norm_xhat(int64_t n, const double *x, double mu, double rs, double *h)
   /*@ loop invariant 0 <= i <= n;
       loop invariant fin: \forall integer j; 0 <= j < i ==> \is_finite(h[j]);
       loop invariant rnd: \forall integer j; 0 <= j < i ==> sub_mul_rnd(h[j], x[j], mu, rs);
-      loop invariant err: \forall integer j; 0 <= j < i ==>
-        \abs(h[j] - (x[j] - mu) * rs) <= 3 * fp_u * \abs((x[j] - mu) * rs) + (1 + 2 * \abs(rs)) * fp_eta;
+      loop invariant err: \forall integer j; 0 <= j < i ==> sub_mul_err(h[j], x[j], mu, rs);
       loop assigns i, h[0 .. n - 1];
       loop variant n - i; */
   for (int64_t i = 0; i < n; i++) {
@@ -118,11 +117,7 @@ void kern_norm_dx(int64_t n, const double *h, double a, double b, double rs, dou
       loop invariant fin: \forall integer j; 0 <= j < n ==> \is_finite(g[j]);
       loop invariant rnd: \forall integer j; 0 <= j < i ==>
         ndx_rnd(g[j], \at(g[j], Pre), a, h[j], b, rs);
-      loop invariant err: \forall integer j; 0 <= j < i ==>
-        \abs(g[j] - rs * (\at(g[j], Pre) - a - h[j] * b))
-          <= 3 * fp_u * \abs(rs * (\at(g[j], Pre) - a - h[j] * b))
-             + 2 * fp_u * \abs(rs) * (\abs(\at(g[j], Pre) - a) + \abs(h[j] * b))
-             + (1 + 5 * \abs(rs)) * fp_eta;
+      loop invariant err: \forall integer j; 0 <= j < i ==> ndx_err(g[j], \at(g[j], Pre), a, h[j], b, rs);
       loop invariant untouched: \forall integer j; i <= j < n ==> g[j] == \at(g[j], Pre);
       loop assigns i, g[0 .. n - 1];
       loop variant n - i; */
