@@ -32,6 +32,7 @@
 #include "features.h"
 #include "kern/kern.h"
 #include "kern/kern_approx.h"
+#include "kern/kern_horner.h"
 
 /* R <- |tau| * max_i |q_i| * max_j |k_j| */
 double fa_approx_radius(const fa_head *h, const double *q, const double *k) {
@@ -301,7 +302,7 @@ static void fwd_diag(const ctx *c, const void *va, int64_t s, int64_t bn) {
       row_dots(a->q + i * ld, kt, bn, 0, m, dh, e);
     else /* out of memory: one dot at a time */
       for (int64_t j = s; j <= i; j++) e[j - s] = dot(a->q + i * ld, a->k + j * ld, dh);
-    for (int64_t j = 0; j < m; j++) e[j] = fa_poly_eval(&c->poly, c->h->tau * e[j]);
+    kern_poly_row(m, c->poly.g, c->poly.c, c->h->tau, e); /* e[j] <- P(tau e[j]) */
     a->D[i] += kern_row_sum(m, e, 1);
     if (a->o) /* column x of U's rows s..i, stride ld */
       for (int64_t x = 0; x < dh; x++) a->o[i * ld + x] += kern_dot(m, e, 1, a->u + s * ld + x, ld);
@@ -408,8 +409,9 @@ static void bwd_diag_q(const ctx *c, const void *va, int64_t s, int64_t bn) {
     } else
       for (int64_t j = s; j <= i; j++)
         sc[j - s] = dot(qi, a->k + j * ld, dh), gu[j - s] = dot(gi, a->u + j * ld, dh);
+    kern_poly_row(m, c->poly.g, c->poly.c, tau, sc); /* sc[j] <- P(tau sc[j]) = A~_ij */
     for (int64_t j = 0; j < m; j++) {
-      double ds = fa_poly_eval(&c->poly, tau * sc[j]) * wi * (gu[j] - a->rr[i]);
+      double ds = sc[j] * wi * (gu[j] - a->rr[i]);
       t[j] = tau * ds;
     }
     for (int64_t e = 0; e < dh; e++) /* column e of K's rows s..i */
@@ -470,8 +472,9 @@ static void bwd_diag_k(const ctx *c, const void *va, int64_t s, int64_t bn) {
     } else
       for (int64_t i = j; i < s + bn; i++)
         sc[i - j] = dot(a->q + i * ld, kj, dh), gu[i - j] = dot(a->g + i * ld, uj, dh);
+    kern_poly_row(m, c->poly.g, c->poly.c, tau, sc); /* sc[i-j] <- P(tau sc[i-j]) = A~_ij */
     for (int64_t i = j; i < s + bn; i++) {
-      double aw = fa_poly_eval(&c->poly, tau * sc[i - j]) / a->D[i];
+      double aw = sc[i - j] / a->D[i];
       t[i - j] = tau * (aw * (gu[i - j] - a->rr[i]));
       w[i - j] = aw;
     }

@@ -1,4 +1,5 @@
 #include "poly.h"
+#include "kern/kern_horner.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -68,10 +69,10 @@ static int chebyshev_coeffs(int g, double R, double *c) {
   return 0;
 }
 
-/* P(s) = c_0 + s (c_1 + s (...)) */
+/* P(s) = c_0 + s (c_1 + s (...)), by the proved kernel (rnd(1 * s) = s: the same steps) */
 double fa_poly_eval(const fa_poly *p, double s) {
-  double v = p->c[p->g];
-  for (int t = p->g - 1; t >= 0; t--) v = v * s + p->c[t];
+  double v = s;
+  kern_poly_row(1, p->g, p->c, 1.0, &v);
   return v;
 }
 
