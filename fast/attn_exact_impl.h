@@ -65,6 +65,18 @@ static void ds_row(real *dp, const real *p, int64_t bc, real r) {
 }
 #endif
 
+#include "kern/kern_gemm.h"
+/* The tiles' products, C <- alpha op(A) op(B) + beta C (ta, tb: 1 = transposed): in exact64
+ * the proved wrapper kern_gemm (fast/kern/kern_gemm.h: the same cblas_dgemm call, with a
+ * contract over BLAS's assumed bound), in exact32 cblas_sgemm. */
+#if FA_REAL_BITS == 64
+#define TILE_GEMM kern_gemm
+#else
+#define TILE_GEMM(ta, tb, ...)                                                 \
+  FA_GEMM(CblasRowMajor, (ta) ? CblasTrans : CblasNoTrans,                    \
+          (tb) ? CblasTrans : CblasNoTrans, __VA_ARGS__)
+#endif
+
 /* Rows i0 .. i0+br-1: O_i = softmax_mask(tau Q_i K^T) U, online over the
  * column tiles; saved <- the rows' log-sum-exp. S (scores), P: BR x BC scratch. */
 static void forward_rows(const fa_head *h, const real *q, const real *k,
@@ -80,7 +92,7 @@ static void forward_rows(const fa_head *h, const real *q, const real *k,
   int64_t jend = h->causal ? i0 + br : h->n; /* no visible column beyond */
   for (int64_t j0 = 0; j0 < jend; j0 += BC) {
     int64_t bc = jend - j0 < BC ? jend - j0 : BC;
-    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, tau,
+    TILE_GEMM(0, 1, br, bc, dh, tau,
             q + i0 * ld, ld, k + j0 * ld, ld, 0, S, BC);
     for (int64_t r = 0; r < br; r++) {
       real *pr = P + r * BC;
@@ -92,7 +104,7 @@ static void forward_rows(const fa_head *h, const real *q, const real *k,
       real scale = softmax_tile_row(S + r * BC, pr, nc, bc, &mx[r], &l[r]);
       if (scale != 1) scale_row(o + (i0 + r) * ld, dh, scale); /* 0 on the first tile */
     }
-    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, br, dh, bc, 1, P, BC,
+    TILE_GEMM(0, 0, br, dh, bc, 1, P, BC,
             u + j0 * ld, ld, 1, o + i0 * ld, ld);
   }
   for (int64_t r = 0; r < br; r++) {
@@ -153,16 +165,16 @@ static void backward_cols(const fa_head *h, const real *q, const real *k,
   for (int64_t i0 = h->causal ? j0 / BR * BR : 0; i0 < n; i0 += BR) {
     int64_t br = n - i0 < BR ? n - i0 : BR;
     /* P = exp(tau Q_i K_j^T - lse_i), masked */
-    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, tau,
+    TILE_GEMM(0, 1, br, bc, dh, tau,
             q + i0 * ld, ld, k + j0 * ld, ld, 0, S, BC);
     for (int64_t rr = 0; rr < br; rr++)
       exp_row(S + rr * BC, P + rr * BC, visible(h, i0 + rr, j0, bc), bc, lse[i0 + rr]);
     /* dU_j += P^T G_i */
-    FA_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, bc, dh, br, 1, P, BC,
+    TILE_GEMM(1, 0, bc, dh, br, 1, P, BC,
             g + i0 * ld, ld, 1, du + j0 * ld, ld);
     /* dS = P o (G_i U_j^T - r), in S */
     real *D = S;
-    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, br, bc, dh, 1,
+    TILE_GEMM(0, 1, br, bc, dh, 1,
             g + i0 * ld, ld, u + j0 * ld, ld, 0, D, BC);
     for (int64_t rr = 0; rr < br; rr++)
       ds_row(D + rr * BC, P + rr * BC, bc, r[i0 + rr]);
@@ -172,9 +184,9 @@ static void backward_cols(const fa_head *h, const real *q, const real *k,
     if (i0 == 0 && j0 == 0 && (h->causal || n == 1))
       memset(D, 0, (size_t)bc * sizeof(real));
     /* dK_j += tau dS^T Q_i, dQ_i += tau dS K_j */
-    FA_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, bc, dh, br, tau, D, BC,
+    TILE_GEMM(1, 0, bc, dh, br, tau, D, BC,
             q + i0 * ld, ld, 1, dk + j0 * ld, ld);
-    FA_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, br, dh, bc, tau, D, BC,
+    TILE_GEMM(0, 0, br, dh, bc, tau, D, BC,
             k + j0 * ld, ld, 1, dqa + i0 * ldq, ldq);
   }
 }

@@ -134,16 +134,23 @@ static int put_matrix(ar_tensorset *out, const char *name, int64_t rows,
  * cut into blocks of rows (or columns) of C, one per thread: every element
  * is still one call's dot product, so the thread count changes no more than
  * the rounding of BLAS's blocking. */
+#include "kern/kern_gemm.h"
+/* One BLAS call: in double the proved wrapper kern_gemm (fast/kern/kern_gemm.h: the same
+ * cblas_dgemm call, with a contract over BLAS's assumed bound), in float cblas_sgemm. */
+#if FA_REAL_BITS == 64
+#define GEMM_CALL kern_gemm
+#else
+#define GEMM_CALL(ta, tb, ...)                                                 \
+  FA_GEMM(CblasRowMajor, (ta) ? CblasTrans : CblasNoTrans,                    \
+          (tb) ? CblasTrans : CblasNoTrans, __VA_ARGS__)
+#endif
 static void gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, real alpha,
                  const real *A, int64_t lda, const real *B, int64_t ldb,
                  real beta, real *C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
-  const enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans;
-  const enum CBLAS_TRANSPOSE TB = tb ? CblasTrans : CblasNoTrans;
   int T = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (T <= 1 || (double)M * N * K < SPLIT_WORK) {
-    FA_GEMM(CblasRowMajor, TA, TB, M, N, K, alpha, A, lda, B, ldb, beta, C,
-            ldc);
+    GEMM_CALL(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   int rows = M >= N; /* cut the longer side */
@@ -153,11 +160,11 @@ static void gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, real alpha,
   for (int t = 0; t < T; t++) {
     int64_t a = len * t / T, e = len * (t + 1) / T;
     if (rows) /* rows a..e of op(A) and C */
-      FA_GEMM(CblasRowMajor, TA, TB, e - a, N, K, alpha,
-              ta ? A + a : A + a * lda, lda, B, ldb, beta, C + a * ldc, ldc);
+      GEMM_CALL(ta, tb, e - a, N, K, alpha, ta ? A + a : A + a * lda, lda, B,
+                ldb, beta, C + a * ldc, ldc);
     else /* columns a..e of op(B) and C */
-      FA_GEMM(CblasRowMajor, TA, TB, M, e - a, K, alpha, A, lda,
-              tb ? B + a * ldb : B + a, ldb, beta, C + a, ldc);
+      GEMM_CALL(ta, tb, M, e - a, K, alpha, A, lda, tb ? B + a * ldb : B + a,
+                ldb, beta, C + a, ldc);
   }
 }
 

@@ -162,9 +162,9 @@ def main():
         adm["function"] = m.group(1) if m else "?"
 
     # contracts of functions without a body (taken as given by WP): the libm / BLAS
-    # assumptions, declared under __FRAMAC__ in kern_fp.h and kern_lowrank.h
+    # assumptions, declared under __FRAMAC__ in kern_fp.h, kern_lowrank.h and kern_gemm.h
     assumed = []
-    for hdr in ("kern_fp.h", "kern_lowrank.h"):
+    for hdr in ("kern_fp.h", "kern_lowrank.h", "kern_gemm.h"):
         hpath = os.path.join(kern_dir, hdr)
         if not os.path.exists(hpath):
             continue
