@@ -307,16 +307,8 @@ static real act_backward(ar_act a, real x) {
 static double score_radius(const fa_head *h, const real *q, const real *k) {
   acc mq = 0, mk = 0;
   for (int64_t i = 0; i < h->n; i++) {
-#if FA_REAL_BITS == 64
     const real *qi = q + i * h->ld, *ki = k + i * h->ld;
-    acc sq = kern_dot(h->dh, qi, 1, qi, 1), sk = kern_dot(h->dh, ki, 1, ki, 1);
-#else
-    acc sq = 0, sk = 0;
-    for (int64_t j = 0; j < h->dh; j++) {
-      sq += (acc)q[i * h->ld + j] * q[i * h->ld + j];
-      sk += (acc)k[i * h->ld + j] * k[i * h->ld + j];
-    }
-#endif
+    acc sq = FA_SFX(kern_dot)(h->dh, qi, 1, qi, 1), sk = FA_SFX(kern_dot)(h->dh, ki, 1, ki, 1);
     if (sq > mq) mq = sq;
     if (sk > mk) mk = sk;
   }
@@ -617,38 +609,24 @@ static int loss_forward(buffers *b, const int64_t *labels, acc *loss) {
   int oom = 0;
 #pragma omp parallel if (n * V > SPLIT_WORK)
   {
-#if FA_REAL_BITS == 64
     real *e = malloc((size_t)V * sizeof *e); /* the row's exponentials */
     if (!e) {
 #pragma omp atomic write
       oom = 1;
     }
-#endif
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < n; i++) {
       real *li = lg + i * V, ly = li[labels[i]];
-#if FA_REAL_BITS == 64
       if (!e) continue;
-      real mx = KERN_SOFTMAX_M0;
+      real mx = FA_SFX(KERN_SOFTMAX_M0);
       acc se = 0;
-      kern_online_softmax_update(V, li, e, &mx, &se); /* one tile: the whole row */
-#else
-      real mx = li[0], *e = li;
-      for (int64_t j = 1; j < V; j++) mx = li[j] > mx ? li[j] : mx;
-      acc se = 0;
-      for (int64_t j = 0; j < V; j++) {
-        li[j] = exp(li[j] - mx);
-        se += li[j];
-      }
-#endif
+      FA_SFX(kern_online_softmax_update)(V, li, e, &mx, &se); /* one tile: the whole row */
       /* lse - Lg_y = (mx - Lg_y) + log(se): no cancellation when the label
        * holds the largest logit (se near 1, the loss near 0) */
       row[i] = (acc)(mx - ly) + log(se);
       for (int64_t j = 0; j < V; j++) li[j] = (real)(e[j] / se);
     }
-#if FA_REAL_BITS == 64
     free(e);
-#endif
   }
   if (oom) {
     free(row);
