@@ -1,6 +1,7 @@
 #include "features.h"
 
 #include "kern/kern_approx.h"
+#include "kern/kern_table.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,11 +25,9 @@ void fa_features_free(fa_features *f) {
   memset(f, 0, sizeof *f);
 }
 
-/* table <- all multisets of size <= g over {0..dh-1}, by degree; each degree-t
- * entry is a degree-(t-1) entry with a coordinate >= its last appended.
- * multinom(alpha) = multinom(parent) * t / alpha_var, where alpha_var is the
- * run length of `var` at the end of the multiset (coordinates are appended in
- * nondecreasing order): exact integers while below 2^53. */
+/* table <- all multisets of size <= g over {0..dh-1}, by degree, with their
+ * multinomials (the proved kern_feat_table); wq_alpha <- c_t tau^t multinom(alpha)
+ * (the proved kern_feat_weights) */
 int fa_features_init(fa_features *f, int dh, const fa_poly *p, double tau) {
   memset(f, 0, sizeof *f);
   int g = p->g;
@@ -41,37 +40,29 @@ int fa_features_init(fa_features *f, int dh, const fa_poly *p, double tau) {
   f->multinom = malloc((size_t)r * sizeof *f->multinom);
   f->wq = malloc((size_t)r * sizeof *f->wq);
   int32_t *run = malloc((size_t)r * sizeof *run); /* multiplicity of var */
-  if (!f->parent || !f->var || !f->deg || !f->multinom || !f->wq || !run) {
-    free(run);
+  double *ct = malloc(((size_t)g + 1) * sizeof *ct); /* c_t tau^t */
+  if (!f->parent || !f->var || !f->deg || !f->multinom || !f->wq || !run || !ct) {
+    free(run), free(ct);
     fa_features_free(f);
     return -2;
   }
-  f->parent[0] = -1, f->var[0] = -1, f->deg[0] = 0, f->multinom[0] = 1;
-  run[0] = 0;
-  int64_t n = 1, lo = 0, hi = 1; /* degree t-1 entries are [lo, hi) */
-  for (int t = 1; t <= g; t++) {
-    for (int64_t a = lo; a < hi; a++) {
-      int first = f->var[a] < 0 ? 0 : f->var[a];
-      for (int j = first; j < dh; j++) {
-        int32_t cnt = (j == f->var[a]) ? run[a] + 1 : 1;
-        f->parent[n] = (int32_t)a, f->var[n] = j, f->deg[n] = t;
-        run[n] = cnt;
-        f->multinom[n] = f->multinom[a] * t / cnt;
-        n++;
-      }
-    }
-    lo = hi, hi = n;
-  }
+  /* r = C(dh+g, g) <= INT32_MAX, so g < INT32_MAX and cap = r is in the kernel's range; the
+   * kernel returns exactly r unless a multinomial passes 2^53 (then -1) */
+  int64_t n = kern_feat_table(dh, g, r, f->parent, f->var, f->deg, run, f->multinom);
   free(run);
-  /* wq_alpha = c_t tau^t multinom(alpha) */
+  /* the weights' precondition: |ct[t] multinom| <= 2^1000 */
   double taut = 1;
-  double *ct = malloc(((size_t)g + 1) * sizeof *ct);
-  if (!ct) {
-    fa_features_free(f);
-    return -2;
+  int ok = n == r;
+  for (int t = 0; t <= g && ok; t++, taut *= tau) {
+    ct[t] = p->c[t] * taut;
+    ok = fabs(ct[t]) <= 0x1p947; /* false for inf and NaN too */
   }
-  for (int t = 0; t <= g; t++, taut *= tau) ct[t] = p->c[t] * taut;
-  for (int64_t a = 0; a < r; a++) f->wq[a] = ct[f->deg[a]] * f->multinom[a];
+  if (!ok) {
+    free(ct);
+    fa_features_free(f);
+    return -1;
+  }
+  kern_feat_weights(r, f->deg, f->multinom, ct, g, f->wq);
   free(ct);
   return 0;
 }

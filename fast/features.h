@@ -27,7 +27,7 @@ typedef struct fa_features {
                        monomial, has parent -1) */
   int32_t *var;     /* r: the coordinate appended to the parent */
   int32_t *deg;     /* r: |alpha| */
-  double *multinom; /* r: |alpha|! / prod alpha_i! */
+  int64_t *multinom; /* r: |alpha|! / prod alpha_i! (at most 2^53) */
   double *wq;       /* r: c_|alpha| tau^|alpha| multinom(alpha) (phi's weight) */
 } fa_features;
 
@@ -35,8 +35,9 @@ typedef struct fa_features {
 int64_t fa_features_rank(int dh, int g);
 
 /* f <- the multi-index table for dh coordinates and degree g, with phi's
- * weights for polynomial p and scale tau. Returns 0, -1 bad size (rank too
- * large, dh < 1), -2 out of memory. */
+ * weights for polynomial p and scale tau, both by the proved kernels of
+ * fast/kern/kern_table.h. Returns 0, -1 bad size (rank too large, dh < 1, a
+ * multinomial past 2^53, or a weight c_t tau^t past 2^947), -2 out of memory. */
 int fa_features_init(fa_features *f, int dh, const fa_poly *p, double tau);
 void fa_features_free(fa_features *f);
 

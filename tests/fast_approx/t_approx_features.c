@@ -55,11 +55,11 @@ static void table_is_complete(void) {
         }
         double tf = 1;
         for (int m = 2; m <= t; m++) tf *= m;
-        CHECK(t == f.deg[a] && f.multinom[a] == tf / fact,
-              "multinom dh=%d g=%d a=%lld: %g want %g", dh, g, (long long)a,
-              f.multinom[a], tf / fact);
+        CHECK(t == f.deg[a] && (double)f.multinom[a] == tf / fact,
+              "multinom dh=%d g=%d a=%lld: %lld want %g", dh, g, (long long)a,
+              (long long)f.multinom[a], tf / fact);
         count[t]++;
-        msum[t] += f.multinom[a];
+        msum[t] += (double)f.multinom[a];
         for (int64_t b = 0; b < a && dh * g <= 16; b++)
           CHECK(memcmp(alpha + a * dh, alpha + b * dh, (size_t)dh * sizeof *alpha),
                 "duplicate multi-index dh=%d g=%d", dh, g);
