@@ -410,10 +410,7 @@ static void bwd_diag_q(const ctx *c, const void *va, int64_t s, int64_t bn) {
       for (int64_t j = s; j <= i; j++)
         sc[j - s] = dot(qi, a->k + j * ld, dh), gu[j - s] = dot(gi, a->u + j * ld, dh);
     kern_poly_row(m, c->poly.g, c->poly.c, tau, sc); /* sc[j] <- P(tau sc[j]) = A~_ij */
-    for (int64_t j = 0; j < m; j++) {
-      double ds = sc[j] * wi * (gu[j] - a->rr[i]);
-      t[j] = tau * ds;
-    }
+    kern_ds_q(m, tau, wi, a->rr[i], sc, gu, t);      /* t[j] <- tau (A~_ij wi (gu[j] - rr_i)) */
     for (int64_t e = 0; e < dh; e++) /* column e of K's rows s..i */
       a->dq[i * ld + e] += kern_dot(i - s + 1, t, 1, a->k + s * ld + e, ld);
   }
@@ -473,11 +470,8 @@ static void bwd_diag_k(const ctx *c, const void *va, int64_t s, int64_t bn) {
       for (int64_t i = j; i < s + bn; i++)
         sc[i - j] = dot(a->q + i * ld, kj, dh), gu[i - j] = dot(a->g + i * ld, uj, dh);
     kern_poly_row(m, c->poly.g, c->poly.c, tau, sc); /* sc[i-j] <- P(tau sc[i-j]) = A~_ij */
-    for (int64_t i = j; i < s + bn; i++) {
-      double aw = sc[i - j] / a->D[i];
-      t[i - j] = tau * (aw * (gu[i - j] - a->rr[i]));
-      w[i - j] = aw;
-    }
+    /* w[i-j] <- A~_ij / D~_i, t[i-j] <- tau (w[i-j] (gu[i-j] - rr_i)) */
+    kern_ds_k(m, tau, sc, a->D + j, a->rr + j, gu, t, w);
     for (int64_t e = 0; e < dh; e++) { /* columns e of Q's and G's rows j.. */
       a->dk[j * ld + e] += kern_dot(m, t, 1, a->q + j * ld + e, ld);
       a->du[j * ld + e] += kern_dot(m, w, 1, a->g + j * ld + e, ld);

@@ -1,4 +1,4 @@
-/* Horner's rule on a row of scores. */
+/* Horner's rule on a row of scores, and the backward's elementwise chains around it. */
 #include "fast/kern/kern_horner.h"
 #include "fast/kern/kern_fp.h"
 
@@ -84,3 +84,85 @@ void kern_poly_row(int64_t m, int64_t g, const double *c, double tau, double *e)
   }
 }
 
+/* res <- rnd(tau * rnd(a * rnd(g - r))), in a small context (the witnesses of ds_k are its
+ * locals) */
+/*@ requires fin: \is_finite(tau) && \is_finite(a) && \is_finite(g) && \is_finite(r);
+    requires big: \abs(tau) <= 0x1p200 && \abs(a) <= 0x1p401 && \abs(g) <= 0x1p200 &&
+      \abs(r) <= 0x1p200;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures rnd: ds_k(\result, tau, a, g, r);
+*/
+static inline double ds_chain(double tau, double a, double g, double r) {
+  double b = kern_fsub(g, r);
+  //@ assert b_abs: \abs(b) <= 0x1p202;
+  //@ assert ab: \abs(a * b) <= 0x1p603;
+  double q = kern_fmul(a, b);
+  //@ assert q_abs: \abs(q) <= 0x1p604;
+  //@ assert tq: \abs(tau * q) <= 0x1p804;
+  double v = kern_fmul(tau, q);
+  //@ assert chain_m: fp_rnd(q, a * b) && fp_rnd(v, tau * q);
+  //@ assert chain_q: ds_mul(v, tau, a, b);
+  //@ assert chain: fp_rnd(b, g - r) && ds_mul(v, tau, a, b);
+  return v;
+}
+
+/* res <- rnd(p / d); its d != 0 on a parameter (see kern_ds_k) */
+/*@ requires fin: \is_finite(p) && \is_finite(d);
+    requires big: 0x1p-1074 <= \abs(d) && \abs(p / d) <= 0x1p200;
+    assigns \nothing;
+    ensures fin: \is_finite(\result);
+    ensures rnd: fp_rnd(\result, p / d);
+*/
+static inline double div_nz(double p, double d) {
+  //@ assert nz: d != 0.0;
+  return kern_fdiv(p, d);
+}
+
+/* t[j] <- rnd(tau * rnd(rnd(p[j] * w) * rnd(g[j] - r))) */
+void kern_ds_q(int64_t m, double tau, double w, double r, const double *p, const double *g,
+               double *t) {
+  /*@ loop invariant 0 <= j <= m;
+      loop invariant fin: \forall integer k; 0 <= k < j ==> \is_finite(t[k]);
+      loop invariant done: \forall integer k; 0 <= k < j ==> ds_q(t[k], tau, p[k], w, g[k], r);
+      loop assigns j, t[0 .. m - 1];
+      loop variant m - j; */
+  for (int64_t j = 0; j < m; j++) {
+    double pj = p[j], gj = g[j];
+    //@ assert fin: \is_finite(pj) && \is_finite(gj);
+    //@ assert in: \abs(pj) <= 0x1p200 && \abs(gj) <= 0x1p200;
+    //@ assert pa: \abs(pj * w) <= 0x1p400;
+    double a = kern_fmul(pj, w);
+    //@ assert a_abs: \abs(a) <= 0x1p401;
+    double v = ds_chain(tau, a, gj, r);
+    //@ assert chain: fp_rnd(a, pj * w) && ds_k(v, tau, a, gj, r);
+    //@ assert chain_q: ds_q(v, tau, pj, w, gj, r);
+    t[j] = v;
+    //@ assert done_j: \let k = j; ds_q(t[k], tau, p[k], w, g[k], r);
+  }
+}
+
+/* w[j] <- rnd(p[j] / d[j]), t[j] <- rnd(tau * rnd(w[j] * rnd(g[j] - r[j]))) */
+void kern_ds_k(int64_t m, double tau, const double *p, const double *d, const double *r,
+               const double *g, double *t, double *w) {
+  /*@ loop invariant 0 <= j <= m;
+      loop invariant fin: \forall integer k; 0 <= k < j ==> \is_finite(t[k]) && \is_finite(w[k]);
+      loop invariant done: \forall integer k; 0 <= k < j ==>
+        fp_rnd(w[k], p[k] / d[k]) && ds_k(t[k], tau, w[k], g[k], r[k]);
+      loop assigns j, t[0 .. m - 1], w[0 .. m - 1];
+      loop variant m - j; */
+  for (int64_t j = 0; j < m; j++) {
+    double pj = p[j], dj = d[j], gj = g[j], rj = r[j];
+    //@ assert fin: \is_finite(pj) && \is_finite(dj) && \is_finite(gj) && \is_finite(rj);
+    /*@ assert in: 0x1p-1074 <= \abs(dj) && \abs(pj / dj) <= 0x1p200 && \abs(gj) <= 0x1p200 &&
+          \abs(rj) <= 0x1p200; */
+    double a = div_nz(pj, dj);
+    //@ assert a_abs: \abs(a) <= 0x1p401;
+    double v = ds_chain(tau, a, gj, rj);
+    w[j] = a;
+    //@ assert w_j: \let k = j; w[k] == a && p[k] == pj && d[k] == dj && g[k] == gj && r[k] == rj;
+    t[j] = v;
+    //@ assert t_j: \let k = j; t[k] == v && w[k] == a && p[k] == pj && d[k] == dj && g[k] == gj && r[k] == rj;
+    //@ assert done_j: \let k = j; fp_rnd(w[k], p[k] / d[k]) && ds_k(t[k], tau, w[k], g[k], r[k]);
+  }
+}

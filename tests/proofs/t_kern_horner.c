@@ -4,7 +4,10 @@
  * all evaluated in MPFR); hg(g) <= 4 g u; and the kernel returns bit for bit what the plain
  * Horner loop fa_poly_eval ran before (so the approximate path's results did not move).
  * Coefficients: fa_poly_init's Taylor and Chebyshev tables, and random signs and magnitudes;
- * arguments ordinary, tiny (subnormal products) and large. Inputs are printed on failure. */
+ * arguments ordinary, tiny (subnormal products) and large. kern_ds_q / kern_ds_k: every
+ * intermediate rounding of the chain (the witnesses of ds_q, ds_k) is fp_rnd of its exact
+ * operation (MPFR), and the results equal the plain expressions the backward ran before.
+ * Inputs are printed on failure. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,10 +143,63 @@ static void test_random(void) {
   }
 }
 
+/* a double in [2^lo, 2^hi) or its negative, or 0 now and then */
+static double rnd_or_zero(int lo, int hi) { return t_rand(&rng) % 16 == 0 ? 0.0 : rnd_double(lo, hi); }
+
+/* fp_rnd(r, x op y) for op in '*', '-', '/' */
+static int rnd_op(double r, double x, char op, double y) {
+  mpfr_t z;
+  mpfr_init2(z, PREC);
+  mpfr_set_d(z, x, MPFR_RNDN);
+  if (op == '*') mpfr_mul_d(z, z, y, MPFR_RNDN);
+  else if (op == '-') mpfr_sub_d(z, z, y, MPFR_RNDN);
+  else mpfr_div_d(z, z, y, MPFR_RNDN);
+  int ok = fp_rnd_holds(r, z);
+  mpfr_clear(z);
+  return ok;
+}
+
+static void test_ds(void) {
+  double p[MMAX], g[MMAX], d[MMAX], r[MMAX], t[MMAX], w[MMAX];
+  for (int k = 0; k < 4000; k++) {
+    int m = 1 + (int)(t_rand(&rng) % MMAX);
+    /* ordinary, subnormal products, near the 2^200 limits */
+    int lo = k % 3 == 0 ? -560 : -30, hi = k % 3 == 1 ? 199 : 30;
+    double tau = rnd_or_zero(lo, hi), wi = rnd_or_zero(lo, hi), ri = rnd_or_zero(lo, hi);
+    for (int j = 0; j < m; j++) {
+      p[j] = rnd_or_zero(lo, hi);
+      g[j] = k % 5 == 0 ? ri * (1 + 0x1p-40 * (j - 8)) : rnd_or_zero(lo, hi); /* cancellation */
+      r[j] = rnd_or_zero(lo, hi);
+      d[j] = rnd_double(k % 3 == 0 ? -1074 : -20, 20);
+      if (!(fabs(p[j] / d[j]) <= 0x1p200)) d[j] = p[j] * 0x1p-190; /* keep |p / d| <= 2^200 */
+      if (d[j] == 0) d[j] = 1;
+    }
+    kern_ds_q(m, tau, wi, ri, p, g, t);
+    for (int j = 0; j < m; j++) {
+      volatile double a = p[j] * wi, b = g[j] - ri, q = a * b, v = tau * q;
+      CHECK(t[j] == v, "kern_ds_q: p=%a w=%a g=%a r=%a tau=%a: %a, plain %a", p[j], wi, g[j], ri, tau, t[j], v);
+      CHECK(isfinite(t[j]) && rnd_op(a, p[j], '*', wi) && rnd_op(b, g[j], '-', ri) &&
+                rnd_op(q, a, '*', b) && rnd_op(v, tau, '*', q),
+            "kern_ds_q chain: p=%a w=%a g=%a r=%a tau=%a", p[j], wi, g[j], ri, tau);
+    }
+    kern_ds_k(m, tau, p, d, r, g, t, w);
+    for (int j = 0; j < m; j++) {
+      volatile double a = p[j] / d[j], b = g[j] - r[j], q = a * b, v = tau * q;
+      CHECK(w[j] == a && t[j] == v, "kern_ds_k: p=%a d=%a g=%a r=%a tau=%a: %a %a, plain %a %a",
+            p[j], d[j], g[j], r[j], tau, w[j], t[j], a, v);
+      CHECK(isfinite(t[j]) && isfinite(w[j]) && rnd_op(a, p[j], '/', d[j]) &&
+                rnd_op(b, g[j], '-', r[j]) && rnd_op(q, a, '*', b) && rnd_op(v, tau, '*', q),
+            "kern_ds_k chain: p=%a d=%a g=%a r=%a tau=%a", p[j], d[j], g[j], r[j], tau);
+      checked++;
+    }
+  }
+}
+
 int main(void) {
   km_init("t-kern-horner");
   test_tables();
   test_random();
+  test_ds();
   printf("t-kern-horner: %ld elements checked, %ld rows outside the precondition skipped\n",
          checked, skipped);
   CHECK(checked > 50000, "too few elements checked: %ld", checked);
