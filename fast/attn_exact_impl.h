@@ -55,15 +55,9 @@ static acc dot_row(const real *x, const real *y, int64_t dh) {
 static void add_row(const real *x, real *y, int64_t dh) { FA_SFX(kern_axpy)(dh, 1.0, x, y); }
 
 /* dp_c <- p_c (dp_c - r): a row of dS = P o (dP - diag(r) 1 1^T) */
-#if FA_REAL_BITS == 64
-static void ds_row(real *dp, const real *p, int64_t bc, real r) { kern_ds_row(bc, p, r, dp); }
-#else
-FA_VECTOR_CLONES
 static void ds_row(real *dp, const real *p, int64_t bc, real r) {
-#pragma omp simd
-  for (int64_t c = 0; c < bc; c++) dp[c] = p[c] * (dp[c] - r);
+  FA_SFX(kern_ds_row)(bc, p, r, dp);
 }
-#endif
 
 #include "kern/kern_gemm.h"
 /* The tiles' products, C <- alpha op(A) op(B) + beta C (ta, tb: 1 = transposed): in exact64

@@ -213,18 +213,11 @@ static void norm_forward(ar_norm kind, int64_t n, int64_t d, double eps,
     row_stats(kind, d, xi, &mean, &var);
     mu[i] = (real)mean;
     rs[i] = (real)(1 / sqrt(var + eps));
-#if FA_REAL_BITS == 64
     /* y = rnd(rnd(xhat gamma) + beta): the proved xhat, then the products and the bias */
     real *yi = y + i * d;
-    kern_norm_xhat(d, xi, mu[i], rs[i], yi);
-    kern_vmul(d, gw, yi);
-    if (gb) kern_axpy(d, 1.0, gb, yi);
-#else
-    for (int64_t k = 0; k < d; k++) {
-      real xh = (xi[k] - mu[i]) * rs[i];
-      y[i * d + k] = xh * gw[k] + (gb ? gb[k] : 0);
-    }
-#endif
+    FA_SFX(kern_norm_xhat)(d, xi, mu[i], rs[i], yi);
+    FA_SFX(kern_vmul)(d, gw, yi);
+    if (gb) FA_SFX(kern_axpy)(d, 1.0, gb, yi);
   }
 }
 
@@ -233,55 +226,29 @@ static void norm_forward(ar_norm kind, int64_t n, int64_t d, double eps,
  *   rmsnorm   dx = rs (g - xhat mean(g o xhat))
  *   dgamma = sum_rows dy o xhat, dbeta = sum_rows dy.
  * dx is added to when accumulate (the residual's dY is already there).
- * xs, gs: n x d scratch (apart from the rest; in double xhat and g o gamma by rows). */
+ * xs, gs: n x d scratch (apart from the rest; xhat and g o gamma by rows). */
 static void norm_backward(ar_norm kind, int64_t n, int64_t d, const real *x,
                           const real *gw, const real *mu, const real *rs,
                           const real *dy, real *dx, int accumulate, acc *dgw,
                           acc *dgb, real *xs, real *gs) {
-#if FA_REAL_BITS == 64
-  /* Every step a proved kernel, in the order of the float loops below (the same roundings):
-   * xhat_i (kept for dgamma), g = dy o gamma, the row sums, then dx_i in place of g (written
-   * straight into dx unless it is added to dx). */
+  /* Every step a proved kernel (FA_SFX: kern_grad.h's in double, kern_grad_f32.h's in float):
+   * xhat_i (kept for dgamma), g = dy o gamma, the row sums (in double), then dx_i in place of g
+   * (written straight into dx unless it is added to dx). */
 #pragma omp parallel for if (n * d > SPLIT_WORK) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     real *xh = xs + i * d, *gi = accumulate ? gs + i * d : dx + i * d;
-    kern_norm_xhat(d, x + i * d, mu[i], rs[i], xh);
+    FA_SFX(kern_norm_xhat)(d, x + i * d, mu[i], rs[i], xh);
     memcpy(gi, dy + i * d, (size_t)d * sizeof(real));
-    kern_vmul(d, gw, gi);
-    acc mg = kern_row_sum(d, gi, 1), mgx = kern_dot(d, gi, 1, xh, 1);
+    FA_SFX(kern_vmul)(d, gw, gi);
+    acc mg = FA_SFX(kern_row_sum)(d, gi, 1), mgx = FA_SFX(kern_dot)(d, gi, 1, xh, 1);
     real mgr = kind == AR_NORM_LAYER ? (real)(mg / (acc)d) : 0;
     real mgxr = (real)(mgx / (acc)d);
-    kern_norm_dx(d, xh, mgr, mgxr, rs[i], gi);
-    if (accumulate) kern_axpy(d, 1.0, gi, dx + i * d);
+    FA_SFX(kern_norm_dx)(d, xh, mgr, mgxr, rs[i], gi);
+    if (accumulate) FA_SFX(kern_axpy)(d, 1.0, gi, dx + i * d);
   }
   /* dgamma_k = sum_i dy_ik xhat_ik, down column k */
 #pragma omp parallel for if (n * d > SPLIT_WORK) schedule(static)
-  for (int64_t k = 0; k < d; k++) dgw[k] = kern_dot(n, dy + k, d, xs + k, d);
-#else
-  (void)xs;
-  (void)gs;
-#pragma omp parallel for if (n * d > SPLIT_WORK) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    const real *xi = x + i * d, *dyi = dy + i * d;
-    acc mg = 0, mgx = 0;
-    for (int64_t k = 0; k < d; k++) {
-      real g = dyi[k] * gw[k], xh = (xi[k] - mu[i]) * rs[i];
-      mg += g;
-      mgx += (acc)g * xh;
-    }
-    real mgr = kind == AR_NORM_LAYER ? (real)(mg / (acc)d) : 0;
-    real mgxr = (real)(mgx / (acc)d);
-    for (int64_t k = 0; k < d; k++) {
-      real g = dyi[k] * gw[k], xh = (xi[k] - mu[i]) * rs[i];
-      real v = rs[i] * (g - mgr - xh * mgxr);
-      dx[i * d + k] = accumulate ? dx[i * d + k] + v : v;
-    }
-  }
-  for (int64_t k = 0; k < d; k++) dgw[k] = 0;
-  for (int64_t i = 0; i < n; i++)
-    for (int64_t k = 0; k < d; k++)
-      dgw[k] += (acc)dy[i * d + k] * ((x[i * d + k] - mu[i]) * rs[i]);
-#endif
+  for (int64_t k = 0; k < d; k++) dgw[k] = FA_SFX(kern_dot)(n, dy + k, d, xs + k, d);
   if (dgb) col_sums(n, d, dy, dgb);
 }
 

@@ -10,6 +10,7 @@
 #include <tgmath.h> /* exp, log, sqrt, erf, fabs at the type of their argument */
 
 #include "kern/kern_f32.h"
+#include "kern/kern_grad_f32.h"
 #include "vexp.h"
 
 #if FA_REAL_BITS == 64
